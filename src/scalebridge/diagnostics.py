@@ -1,0 +1,516 @@
+"""Every finding about a model is one :class:`Diagnostic`; a run of checks gives a :class:`Report`.
+
+A diagnostic carries a stable :class:`Code`, a :class:`Severity`, a message, the IRI of the
+offending node, the Turtle file and line where they can be known, and a one-line hint.  The
+catalogue :data:`CATALOGUE` gives every code a title, a default severity and an explanation;
+``docs/diagnostics.md`` is generated from it (``python -m scalebridge.docs``).
+
+Checks are pure functions that yield diagnostics naming a subject IRI; the pipeline fills in file
+and line afterwards (:func:`scalebridge.ontology.sourcemap.SourceMap.locate`), so no check ever
+needs to know where a node was written.
+
+Example
+-------
+>>> d = Diagnostic.make(Code.UNITS_UNKNOWN, "unit 'furlong-ish' is not known",
+...                     subject="https://example.org/m#T")
+>>> d.severity
+<Severity.ERROR: 'error'>
+>>> Report((d,)).has_errors()
+True
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Any
+
+__all__ = [
+    "CATALOGUE",
+    "Code",
+    "CodeInfo",
+    "Diagnostic",
+    "Report",
+    "Severity",
+]
+
+
+class Severity(StrEnum):
+    """How bad a finding is.  Errors block composition; warnings do too under ``--strict``."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """0 for errors, 1 for warnings, 2 for information: sorts the worst first."""
+        return {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}[self]
+
+
+class Code(StrEnum):
+    """Stable diagnostic codes; the prefix names the area of the check."""
+
+    # loading files
+    LOAD_FILE_UNREADABLE = "LOAD_FILE_UNREADABLE"
+    LOAD_FILE_TOO_LARGE = "LOAD_FILE_TOO_LARGE"
+    LOAD_NOT_TEXT = "LOAD_NOT_TEXT"
+    LOAD_UNSUPPORTED_FORMAT = "LOAD_UNSUPPORTED_FORMAT"
+    LOAD_SYNTAX_ERROR = "LOAD_SYNTAX_ERROR"
+    LOAD_NESTING_TOO_DEEP = "LOAD_NESTING_TOO_DEEP"
+    LOAD_REMOTE_CONTEXT_REFUSED = "LOAD_REMOTE_CONTEXT_REFUSED"
+    LOAD_IMPORT_REFUSED = "LOAD_IMPORT_REFUSED"
+    LOAD_IMPORT_NOT_FOUND = "LOAD_IMPORT_NOT_FOUND"
+    LOAD_NOTHING_TO_VALIDATE = "LOAD_NOTHING_TO_VALIDATE"
+    # structure, from the SHACL shapes
+    SHAPE_MISSING_VALUE = "SHAPE_MISSING_VALUE"
+    SHAPE_TOO_MANY_VALUES = "SHAPE_TOO_MANY_VALUES"
+    SHAPE_WRONG_TYPE = "SHAPE_WRONG_TYPE"
+    SHAPE_WRONG_DATATYPE = "SHAPE_WRONG_DATATYPE"
+    SHAPE_VALUE_OUT_OF_RANGE = "SHAPE_VALUE_OUT_OF_RANGE"
+    SHAPE_COUPLING_SELF = "SHAPE_COUPLING_SELF"
+    SHAPE_VIOLATION = "SHAPE_VIOLATION"
+    # references and names
+    REF_DANGLING = "REF_DANGLING"
+    REF_UNKNOWN_TERM = "REF_UNKNOWN_TERM"
+    NAME_INVALID = "NAME_INVALID"
+    NAME_DUPLICATE = "NAME_DUPLICATE"
+    NAME_RESERVED = "NAME_RESERVED"
+    # formulas
+    FORMULA_SYNTAX = "FORMULA_SYNTAX"
+    FORMULA_UNKNOWN_FUNCTION = "FORMULA_UNKNOWN_FUNCTION"
+    FORMULA_UNKNOWN_NAME = "FORMULA_UNKNOWN_NAME"
+    FORMULA_AMBIGUOUS_NAME = "FORMULA_AMBIGUOUS_NAME"
+    FORMULA_TOO_COMPLEX = "FORMULA_TOO_COMPLEX"
+    # units
+    UNITS_MISSING = "UNITS_MISSING"
+    UNITS_UNKNOWN = "UNITS_UNKNOWN"
+    UNITS_MULTIPLE = "UNITS_MULTIPLE"
+    UNITS_QUANTITY_KIND_MISMATCH = "UNITS_QUANTITY_KIND_MISMATCH"
+    # values
+    VALUE_INVALID = "VALUE_INVALID"
+    VALUE_TABLE_MISMATCH = "VALUE_TABLE_MISMATCH"
+    # ports and interfaces
+    PORT_UNCONNECTED = "PORT_UNCONNECTED"
+    # OWL reasoning
+    OWL_INCONSISTENT = "OWL_INCONSISTENT"
+    OWL_REASONER_UNAVAILABLE = "OWL_REASONER_UNAVAILABLE"
+
+
+@dataclass(frozen=True, slots=True)
+class CodeInfo:
+    """What the catalogue says about one code: shown in ``docs/diagnostics.md``."""
+
+    title: str
+    severity: Severity
+    explanation: str
+    hint: str
+
+    @property
+    def anchor(self) -> str:
+        """The fragment of the code's section in ``docs/diagnostics.md``."""
+        return self.title.lower()
+
+
+_E, _W, _I = Severity.ERROR, Severity.WARNING, Severity.INFO
+
+CATALOGUE: dict[Code, CodeInfo] = {
+    Code.LOAD_FILE_UNREADABLE: CodeInfo(
+        "File cannot be read",
+        _E,
+        "The file does not exist, is a directory, or cannot be opened for reading.",
+        "Check the path and the file's permissions.",
+    ),
+    Code.LOAD_FILE_TOO_LARGE: CodeInfo(
+        "File too large",
+        _E,
+        "The file is larger than the loader's limit (64 MiB by default). The limit protects "
+        "the validator from inputs that would exhaust memory.",
+        "Split the model into submodel files joined by owl:imports, or raise the limit.",
+    ),
+    Code.LOAD_NOT_TEXT: CodeInfo(
+        "File is not text",
+        _E,
+        "The file contains NUL bytes or is not valid UTF-8, so it cannot be Turtle.",
+        "Save the model as UTF-8 text.",
+    ),
+    Code.LOAD_UNSUPPORTED_FORMAT: CodeInfo(
+        "Unsupported file format",
+        _E,
+        "Models are read from Turtle (.ttl), N-Triples (.nt) or JSON-LD (.jsonld) files.",
+        "Give the file one of the extensions .ttl, .nt or .jsonld.",
+    ),
+    Code.LOAD_SYNTAX_ERROR: CodeInfo(
+        "Syntax error",
+        _E,
+        "The RDF parser rejected the file; the diagnostic gives the line it stopped at.",
+        "Look at the line named (and the one before it) for a missing '.', ';' or quote.",
+    ),
+    Code.LOAD_NESTING_TOO_DEEP: CodeInfo(
+        "Nesting too deep",
+        _E,
+        "Blank nodes or collections are nested more deeply than the parser can follow.",
+        "Give deeply nested nodes their own IRIs.",
+    ),
+    Code.LOAD_REMOTE_CONTEXT_REFUSED: CodeInfo(
+        "Remote JSON-LD context refused",
+        _E,
+        "A JSON-LD document names its @context by URL. scalebridge never fetches anything "
+        "over the network while loading a model.",
+        "Inline the @context object in the document.",
+    ),
+    Code.LOAD_IMPORT_REFUSED: CodeInfo(
+        "Import refused",
+        _E,
+        "An owl:imports names an IRI that is neither scalebridge's own ontology, nor a file "
+        "beside the model, nor an entry of a local catalogue (catalog-v001.xml). Models are "
+        "never fetched over the network.",
+        "Download the imported file next to the model and import it by its relative path.",
+    ),
+    Code.LOAD_IMPORT_NOT_FOUND: CodeInfo(
+        "Imported file not found",
+        _E,
+        "An owl:imports names a local file that does not exist.",
+        "Check the relative path in owl:imports against the model's directory.",
+    ),
+    Code.LOAD_NOTHING_TO_VALIDATE: CodeInfo(
+        "No model in the file",
+        _E,
+        "The graph contains no sb:Model and no sb:Submodel, so there is nothing to check.",
+        "Declare the top node with 'a sb:Model' (or 'a sb:Submodel' for a library file).",
+    ),
+    Code.SHAPE_MISSING_VALUE: CodeInfo(
+        "Required property missing",
+        _E,
+        "A SHACL shape requires a property that the node does not have.",
+        "Add the property named in the message.",
+    ),
+    Code.SHAPE_TOO_MANY_VALUES: CodeInfo(
+        "Too many values",
+        _E,
+        "A property that takes one value (or a bounded number) has more.",
+        "Keep one value; a second triple with the same subject and property adds a value "
+        "rather than replacing the first.",
+    ),
+    Code.SHAPE_WRONG_TYPE: CodeInfo(
+        "Value of the wrong kind",
+        _E,
+        "A property points at a node of the wrong class, or at a literal where a node is "
+        "expected (or the reverse).",
+        "Point the property at a node of the class named in the message.",
+    ),
+    Code.SHAPE_WRONG_DATATYPE: CodeInfo(
+        "Literal of the wrong datatype",
+        _E,
+        "A literal has a datatype the property does not accept (a string where a number is "
+        "expected, say).",
+        "Write numbers without quotes: 1.5 or 1.5e-3.",
+    ),
+    Code.SHAPE_VALUE_OUT_OF_RANGE: CodeInfo(
+        "Value out of range",
+        _E,
+        "A number is outside the range the property allows (a negative length, zero cells).",
+        "Use a value inside the range named in the message.",
+    ),
+    Code.SHAPE_COUPLING_SELF: CodeInfo(
+        "Coupling joins a submodel to itself",
+        _E,
+        "A coupling must name two different submodels with sb:between. Naming one submodel "
+        "twice leaves a single value, since RDF keeps a set of triples.",
+        "Name the two submodels that the coupling joins.",
+    ),
+    Code.SHAPE_VIOLATION: CodeInfo(
+        "Structural constraint violated",
+        _E,
+        "A SHACL constraint of scalebridge's shapes is violated; the message says which.",
+        "Follow the message; docs/vocabulary.md lists what every class expects.",
+    ),
+    Code.REF_DANGLING: CodeInfo(
+        "Dangling reference",
+        _E,
+        "A property points at a node that nothing in the model (or its imports) describes, "
+        "usually a typo in a name.",
+        "Check the spelling of the name, or describe the node.",
+    ),
+    Code.REF_UNKNOWN_TERM: CodeInfo(
+        "Unknown scalebridge term",
+        _E,
+        "The model uses a class or property in the scalebridge namespace that the ontology "
+        "does not define, usually a typo such as sb:Difusion.",
+        "See docs/vocabulary.md for the terms that exist.",
+    ),
+    Code.NAME_INVALID: CodeInfo(
+        "No usable name",
+        _E,
+        "Formulas refer to variables by a name: the local part of the IRI, or sb:symbol. "
+        "That name must be a letter followed by letters, digits or '_'.",
+        'Give the variable an sb:symbol such as "k_eff".',
+    ),
+    Code.NAME_DUPLICATE: CodeInfo(
+        "Name used twice",
+        _E,
+        "Two variables in the same namespace have the same formula name, so formulas could "
+        "not tell them apart.",
+        "Rename one of them or give it its own sb:symbol.",
+    ),
+    Code.NAME_RESERVED: CodeInfo(
+        "Reserved name",
+        _E,
+        "The name of a variable is reserved in formulas (t, x, y, pi, or a function name).",
+        "Give the variable an sb:symbol that is not reserved.",
+    ),
+    Code.FORMULA_SYNTAX: CodeInfo(
+        "Formula syntax error",
+        _E,
+        "A formula does not follow scalebridge's formula grammar (numbers, names, + - * / ^, "
+        "parentheses, comparisons and a short list of functions). Formulas are never run as "
+        "code.",
+        "See the formula grammar in docs/vocabulary.md.",
+    ),
+    Code.FORMULA_UNKNOWN_FUNCTION: CodeInfo(
+        "Unknown function in formula",
+        _E,
+        "A formula calls a function that is not on the whitelist.",
+        "Use one of exp, log, sqrt, sin, cos, tan, tanh, erf, expint, E1, min, max, abs, "
+        "piecewise.",
+    ),
+    Code.FORMULA_UNKNOWN_NAME: CodeInfo(
+        "Unknown name in formula",
+        _E,
+        "A formula uses a name that is not the name of any field, parameter or variable of "
+        "the model.",
+        "Check the spelling, or declare the parameter with its unit.",
+    ),
+    Code.FORMULA_AMBIGUOUS_NAME: CodeInfo(
+        "Ambiguous name in formula",
+        _E,
+        "A formula uses a name that several variables in different namespaces carry, and "
+        "none of them is in the formula's own namespace.",
+        "Give the intended variable a distinct sb:symbol.",
+    ),
+    Code.FORMULA_TOO_COMPLEX: CodeInfo(
+        "Formula too long or too deeply nested",
+        _E,
+        "A formula exceeds the parser's limits on length or nesting depth.",
+        "Split the formula into algebraic relations.",
+    ),
+    Code.UNITS_MISSING: CodeInfo(
+        "Unit missing: cannot verify",
+        _W,
+        "A quantity has no unit, so its dimensions cannot be verified. It is a warning, and "
+        "an error under --strict.",
+        'Add sb:unit with a QUDT unit IRI (unit:M) or a UCUM/pint string ("mg/L").',
+    ),
+    Code.UNITS_UNKNOWN: CodeInfo(
+        "Unknown unit",
+        _E,
+        "A unit is neither a QUDT unit IRI that scalebridge can resolve nor a UCUM/pint string.",
+        'Use a QUDT unit IRI such as unit:W-PER-M-K, or a string such as "W/(m*K)".',
+    ),
+    Code.UNITS_MULTIPLE: CodeInfo(
+        "More than one unit",
+        _E,
+        "A quantity declares two or more units.",
+        "Keep exactly one sb:unit.",
+    ),
+    Code.UNITS_QUANTITY_KIND_MISMATCH: CodeInfo(
+        "Unit does not fit the quantity kind",
+        _E,
+        "The declared quantity kind and the unit have different dimensions (a temperature "
+        "in metres).",
+        "Correct the unit or the quantity kind.",
+    ),
+    Code.VALUE_INVALID: CodeInfo(
+        "Invalid value",
+        _E,
+        "A number is not finite, or is not allowed where it stands.",
+        "Give a finite number of the kind the property expects.",
+    ),
+    Code.VALUE_TABLE_MISMATCH: CodeInfo(
+        "Table columns do not match",
+        _E,
+        "A table's argument column and value column differ in length, are empty, or the "
+        "argument column is not strictly increasing.",
+        "Give both columns the same number of entries, arguments increasing.",
+    ),
+    Code.PORT_UNCONNECTED: CodeInfo(
+        "Unconnected port",
+        _E,
+        "A port belongs to a domain but no junction, interface or carrier flow uses it: "
+        "whatever flows through it would go nowhere.",
+        "Join the port to another with an sb:Junction or sb:Interface, or remove it.",
+    ),
+    Code.OWL_INCONSISTENT: CodeInfo(
+        "Model contradicts the ontology",
+        _E,
+        "The OWL reasoner (HermiT) found the model together with the ontology inconsistent, "
+        "for instance a node typed with two disjoint classes.",
+        "Look at the types of the nodes named in the message.",
+    ),
+    Code.OWL_REASONER_UNAVAILABLE: CodeInfo(
+        "OWL reasoner unavailable",
+        _I,
+        "The OWL consistency check was skipped because Java (needed by HermiT) was not found.",
+        "Install a Java runtime (17 or newer) to enable the OWL consistency check.",
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One finding: what is wrong, where, and how to fix it.
+
+    ``subject`` is the IRI of the offending node (``_:label`` for a blank node), ``path``
+    the IRI of the property involved, ``expected``/``actual`` hold values where they exist
+    (for units: dimensions in SI base units).  ``source_file`` and ``line`` are filled by the
+    pipeline from the source map.
+    """
+
+    code: Code
+    severity: Severity
+    message: str
+    subject: str | None = None
+    path: str | None = None
+    source_file: str | None = None
+    line: int | None = None
+    hint: str = ""
+    expected: str | None = None
+    actual: str | None = None
+    related: tuple[str, ...] = ()
+
+    @classmethod
+    def make(
+        cls,
+        code: Code,
+        message: str,
+        *,
+        subject: str | None = None,
+        path: str | None = None,
+        severity: Severity | None = None,
+        hint: str | None = None,
+        expected: str | None = None,
+        actual: str | None = None,
+        related: Iterable[str] = (),
+        source_file: str | None = None,
+        line: int | None = None,
+    ) -> Diagnostic:
+        """Build a diagnostic, taking severity and hint from the catalogue unless given."""
+        info = CATALOGUE[code]
+        return cls(
+            code=code,
+            severity=severity if severity is not None else info.severity,
+            message=message,
+            subject=subject,
+            path=path,
+            source_file=source_file,
+            line=line,
+            hint=hint if hint is not None else info.hint,
+            expected=expected,
+            actual=actual,
+            related=tuple(related),
+        )
+
+    def located(self, source_file: str | None, line: int | None) -> Diagnostic:
+        """A copy with file and line set (kept where already known)."""
+        return replace(
+            self,
+            source_file=self.source_file or source_file,
+            line=self.line if self.line is not None else line,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready mapping; keys with no value are left out."""
+        out: dict[str, Any] = {
+            "code": str(self.code),
+            "severity": str(self.severity),
+            "message": self.message,
+        }
+        for key in ("subject", "path", "source_file", "line", "hint", "expected", "actual"):
+            value = getattr(self, key)
+            if value not in (None, ""):
+                out[key] = value
+        if self.related:
+            out["related"] = list(self.related)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """An ordered, immutable collection of diagnostics with the three renderings.
+
+    >>> r = Report() + [Diagnostic.make(Code.UNITS_MISSING, "no unit", subject="urn:x")]
+    >>> (r.has_errors(), r.has_errors(strict=True))
+    (False, True)
+    """
+
+    diagnostics: tuple[Diagnostic, ...] = field(default_factory=tuple)
+
+    def __add__(self, more: Iterable[Diagnostic]) -> Report:
+        extra = more.diagnostics if isinstance(more, Report) else tuple(more)
+        return Report(self.diagnostics + extra)
+
+    def __iter__(self) -> Iterator[Diagnostic]:
+        return iter(self.diagnostics)
+
+    def __len__(self) -> int:
+        return len(self.diagnostics)
+
+    @property
+    def codes(self) -> list[Code]:
+        """The codes in report order (with repeats)."""
+        return [d.code for d in self.diagnostics]
+
+    def by_severity(self, severity: Severity) -> list[Diagnostic]:
+        """The diagnostics of one severity."""
+        return [d for d in self.diagnostics if d.severity is severity]
+
+    def has_errors(self, *, strict: bool = False) -> bool:
+        """True when an error was found (or, under ``strict``, also a warning)."""
+        blocking = {Severity.ERROR, Severity.WARNING} if strict else {Severity.ERROR}
+        return any(d.severity in blocking for d in self.diagnostics)
+
+    def sorted(self) -> Report:
+        """Grouped by file and line, the worst first within a line; unlocated ones last."""
+
+        def key(d: Diagnostic) -> tuple[int, str, int, int, str]:
+            return (
+                d.source_file is None,
+                d.source_file or "",
+                d.line if d.line is not None else 1 << 30,
+                d.severity.rank,
+                str(d.code),
+            )
+
+        return Report(tuple(sorted(self.diagnostics, key=key)))
+
+    def summary(self) -> dict[str, int]:
+        """Counts of errors, warnings and information."""
+        return {
+            "errors": len(self.by_severity(Severity.ERROR)),
+            "warnings": len(self.by_severity(Severity.WARNING)),
+            "infos": len(self.by_severity(Severity.INFO)),
+        }
+
+    # The renderings live in scalebridge.report_format to keep this module free of rdflib;
+    # these thin methods are the public face.
+    def to_text(self, *, color: bool = False) -> str:
+        """Human-readable text, grouped by file and line."""
+        from scalebridge.report_format import report_to_text
+
+        return report_to_text(self, color=color)
+
+    def to_json(self) -> str:
+        """A JSON document: ``{"summary": {...}, "diagnostics": [...]}``."""
+        return json.dumps(
+            {"summary": self.summary(), "diagnostics": [d.to_dict() for d in self.sorted()]},
+            indent=2,
+            ensure_ascii=False,
+        )
+
+    def to_turtle(self) -> str:
+        """A W3C SHACL ``sh:ValidationReport`` in Turtle, readable by SHACL tools."""
+        from scalebridge.report_format import report_to_turtle
+
+        return report_to_turtle(self)
