@@ -63,9 +63,10 @@ def report_to_text(report: Report, *, color: bool = False) -> str:
             if d.path:
                 at += f" ({_node(d.path)})"
             lines.append(at)
-        if d.expected is not None or d.actual is not None:
-            lines.append(f"    expected: {d.expected or '-'}")
-            lines.append(f"    actual:   {d.actual or '-'}")
+        if d.expected is not None:
+            lines.append(f"    expected: {d.expected}")
+        if d.actual is not None:
+            lines.append(f"    actual:   {d.actual}")
         if d.hint:
             lines.append(f"    hint: {d.hint}")
     counts = report.summary()

@@ -61,8 +61,8 @@ class LoadedModel:
 
     ``graph`` holds the model's own triples plus the ontology's subclass statements and the types
     of its individuals (which SHACL class targets need in the data graph; adding them here spares
-    copying the model), but never the rest of the ontology; ``files`` the files read, root files first, then imports in
-    the order they were resolved, each with its own triples only.
+    copying the model), but never the rest of the ontology; ``files`` the files read, root
+    files first, then imports in the order they were resolved, each with its own triples only.
     """
 
     graph: rdflib.Graph

@@ -27,6 +27,7 @@ __all__ = [
     "core_ttl_text",
     "defined_terms",
     "ontology_graph",
+    "shape_context",
     "shapes_graph",
     "superclass_closure",
 ]
@@ -100,3 +101,24 @@ def superclass_closure() -> dict[rdflib.URIRef, frozenset[rdflib.URIRef]]:
                     stack.append(sup)
         closure[cls] = frozenset(found)
     return closure
+
+
+@cache
+def shape_context() -> rdflib.Graph:
+    """What SHACL needs of the ontology inside a data graph, and nothing more.
+
+    ``sh:targetClass`` and ``sh:class`` follow rdfs:subClassOf, and look up the types of the
+    ontology's own individuals (sb:Energy, sb:Left), in the *data* graph.  The loader adds these
+    few statements to every model graph rather than copying the model into a graph with the
+    whole ontology.
+    """
+    graph = rdflib.Graph()
+    ontology = ontology_graph()
+    for s, p, o in ontology.triples((None, rdflib.RDFS.subClassOf, None)):
+        if isinstance(s, rdflib.URIRef) and isinstance(o, rdflib.URIRef):
+            graph.add((s, p, o))
+    for individual in ontology.subjects(rdflib.RDF.type, rdflib.OWL.NamedIndividual):
+        for cls in ontology.objects(individual, rdflib.RDF.type):
+            if str(cls).startswith(SB_NAMESPACE):
+                graph.add((individual, rdflib.RDF.type, cls))
+    return graph

@@ -1,0 +1,136 @@
+"""The ``scalebridge`` command line.
+
+Exit status: 0 when no errors were found (under ``--strict``, no warnings either), 1 when the
+model has findings, 2 for usage errors and files that cannot be read, 3 for an internal error
+of scalebridge itself (set ``SCALEBRIDGE_DEBUG=1`` to see its traceback).
+
+Example
+-------
+>>> main(["--version"])  # doctest: +ELLIPSIS
+scalebridge ...
+0
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from scalebridge import __version__
+from scalebridge.diagnostics import Code, Report
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+_IO_CODES = {Code.LOAD_FILE_UNREADABLE}
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error returns exit status 2 through main() rather than exiting."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        raise _UsageError(f"{self.prog}: error: {message}")
+
+
+class _UsageError(Exception):
+    pass
+
+
+def _parser() -> _Parser:
+    parser = _Parser(
+        prog="scalebridge",
+        description="Validate multiscale physics models written as RDF/OWL graphs in Turtle.",
+    )
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    validate = commands.add_parser(
+        "validate",
+        help="check models: structure (SHACL), names, formulas, units, OWL consistency",
+        description="Check each model file (with its local imports) and report every finding.",
+    )
+    validate.add_argument(
+        "models",
+        nargs="+",
+        metavar="MODEL",
+        help="a model file (.ttl, .nt or .jsonld); each is checked on its own",
+    )
+    validate.add_argument(
+        "--format",
+        choices=("text", "json", "turtle"),
+        default="text",
+        help="text for people (default), json for tools, turtle for a SHACL validation report",
+    )
+    validate.add_argument(
+        "--strict", action="store_true", help="treat warnings (such as a missing unit) as errors"
+    )
+    validate.add_argument(
+        "--no-reasoner",
+        action="store_true",
+        help="skip the OWL consistency check (HermiT, needs Java)",
+    )
+    validate.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour the text report (auto: only on a terminal)",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    out = stdout or sys.stdout
+    try:
+        args = _parser().parse_args(list(argv) if argv is not None else None)
+    except _UsageError as err:
+        print(str(err), file=sys.stderr)
+        return EXIT_USAGE
+    if args.version:
+        print(f"scalebridge {__version__}", file=out)
+        return EXIT_OK
+    if args.command is None:
+        _parser().print_help(out)
+        return EXIT_USAGE
+    try:
+        return _validate(args, out)
+    except Exception as err:
+        if os.environ.get("SCALEBRIDGE_DEBUG"):
+            raise
+        print(
+            f"scalebridge: internal error: {type(err).__name__}: {err}\n"
+            "This is a bug in scalebridge, not in your model; run with SCALEBRIDGE_DEBUG=1 "
+            "to see the traceback.",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+
+
+def _validate(args: argparse.Namespace, out: TextIO) -> int:
+    from scalebridge.pipeline import validate_files
+
+    report = Report()
+    for model in args.models:
+        report = (
+            report
+            + validate_files([model], strict=args.strict, reasoner=not args.no_reasoner).report
+        )
+    color = args.color == "always" or (
+        args.color == "auto" and out.isatty() and not os.environ.get("NO_COLOR")
+    )
+    if args.format == "json":
+        print(report.to_json(), file=out)
+    elif args.format == "turtle":
+        print(report.to_turtle(), file=out)
+    else:
+        print(report.to_text(color=color), file=out)
+    if any(d.code in _IO_CODES for d in report):
+        return EXIT_USAGE
+    return EXIT_FINDINGS if report.has_errors(strict=args.strict) else EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())
