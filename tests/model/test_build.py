@@ -317,3 +317,9 @@ def test_a_submodel_needs_an_equation_or_a_relation() -> None:
     assert _codes(":m2 a sb:Submodel ; sb:onDomain :box .") == [
         ("SHAPE_MISSING_VALUE", "https://example.org/m#m2")
     ]
+
+
+def test_a_transfer_edge_may_not_stand_inside_a_balance() -> None:
+    found = _codes(""":e sb:hasTerm [ a sb:Transfer ; sb:from :C ; sb:to :C ;
+        sb:rate [ sb:value 1 ; sb:unit "mol/s" ] ] .""")
+    assert [code for code, _ in found] == ["SHAPE_VIOLATION"]

@@ -175,6 +175,7 @@ class _Builder:
         self.g = graph
         self.diagnostics: list[Diagnostic] = []
         self._reported: set[Diagnostic] = set()
+        self.faulty: set[tuple[IRI, str]] = set()
         self._supers = superclass_closure()
         self._types: dict[Node, frozenset[URIRef]] = {}
         self._units: dict[str, Unit | UnitError] = {}
@@ -204,6 +205,8 @@ class _Builder:
         if diagnostic not in self._reported:
             self._reported.add(diagnostic)
             self.diagnostics.append(diagnostic)
+            if subject is not None and path is not None:
+                self.faulty.add((subject, str(path)))
 
     def types(self, node: Node) -> frozenset[URIRef]:
         cached = self._types.get(node)
@@ -580,6 +583,7 @@ class _Builder:
             couplings=_map(self.instances(SB.Coupling), lambda n: self.coupling(n, names)),
             margin=self.number(model_node, SB.scaleSeparationMargin) if model_node else None,
             duration=self.quantity(model_node, SB.duration) if model_node else None,
+            faulty=frozenset(self.faulty),
         )
         if not model_nodes and not model.submodels:
             self.report(
@@ -823,7 +827,12 @@ class _Builder:
             ambient=self.quantity(target, SB.ambient) if kind is ConditionKind.ROBIN else None,
             forced_by=self.ref(target, SB.forcedBy, SB.BoundaryForcing),
         )
-        return Boundary(iri=iri_of(node), side=side, condition=condition)
+        return Boundary(
+            iri=iri_of(node),
+            side=side,
+            condition=condition,
+            field=self.ref(node, SB.constrains, SB.Field),
+        )
 
     def equation(self, node: Node, names: _Namer) -> Equation | None:
         has_rate = (node, SB.rateOf, None) in self.g
@@ -832,11 +841,11 @@ class _Builder:
             self.report(
                 Code.SHAPE_VIOLATION,
                 "an equation balances one field: give either sb:rateOf (transient) or "
-                "sb:steadyStateOf (static), not both",
+                "sb:steadyStateOf (static), not both; it is read as transient",
                 node,
                 SB.steadyStateOf,
             )
-            return None
+            has_steady = False  # read it as transient so that its field is not undetermined
         if not (has_rate or has_steady):
             self.report(
                 Code.SHAPE_MISSING_VALUE,
@@ -846,7 +855,7 @@ class _Builder:
             )
             return None
         transient = self.ref(node, SB.rateOf, SB.Field)
-        steady = self.ref(node, SB.steadyStateOf, SB.Field)
+        steady = self.ref(node, SB.steadyStateOf, SB.Field) if has_steady else None
         if transient is None and steady is None:
             return None  # not a field: the shapes report it
         terms = tuple(
@@ -882,7 +891,7 @@ class _Builder:
         kind = next((k for cls, k in kinds if self.is_a(node, cls)), None)
         if kind is None:
             return None
-        if kind is TermKind.TRANSFER and not self.transfer_is_well_formed(node):
+        if kind is TermKind.TRANSFER and not self.transfer_is_well_formed(node, equation):
             return None
         expression = None
         text = self.one(node, SB.expression)
@@ -904,7 +913,7 @@ class _Builder:
             carrier=self.ref(node, SB.carrier, SB.CarrierFlow),
         )
 
-    def transfer_is_well_formed(self, node: Node) -> bool:
+    def transfer_is_well_formed(self, node: Node, equation: IRI | None) -> bool:
         """A transfer is a formula inside a balance, or an edge with a rate or a carrier."""
         ways = [p for p in (SB.expression, SB.rate, SB.carrier) if (node, p, None) in self.g]
         if len(ways) != 1:
@@ -915,6 +924,16 @@ class _Builder:
                 f"sb:from, sb:to and either sb:rate or sb:carrier (found: {found})",
                 node,
                 ways[1] if len(ways) > 1 else SB.expression,
+            )
+            return False
+        if ways[0] != SB.expression and equation is not None:
+            self.report(
+                Code.SHAPE_VIOLATION,
+                "inside a balance a transfer is written with sb:expression (its amount rate); "
+                f"a transfer with sb:{_local_name(str(ways[0]))} is an edge between two fields "
+                "and stands on its own, outside any equation",
+                node,
+                ways[0],
             )
             return False
         if ways[0] != SB.expression:

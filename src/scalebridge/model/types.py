@@ -268,11 +268,13 @@ class Condition:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Boundary:
-    """A side of a domain with its condition."""
+    """A side of a domain with its condition, and the field it constrains (None: the domain's
+    only field)."""
 
     iri: IRI
     side: Side
     condition: Condition
+    field: IRI | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -444,6 +446,8 @@ class Model:
     """A whole model: every part, keyed by IRI, in a stable (sorted) order.
 
     ``iri`` is the sb:Model node, or None when the graph holds only submodels (a library file).
+    ``faulty`` holds the (node, property) pairs that were written but could not be read (the
+    builder reported each), so that later checks do not report their absence a second time.
     """
 
     iri: IRI | None
@@ -461,6 +465,7 @@ class Model:
     couplings: Mapping[IRI, Coupling]
     margin: float | None = None
     duration: QuantitySpec | None = None
+    faulty: frozenset[tuple[IRI, str]] = frozenset()
 
     def variable_by_name(self, name: str) -> Variable | None:
         """The variable whose Python name is ``name``."""

@@ -117,6 +117,7 @@ class SB(DefinedNamespace):
     coefficient: URIRef
     condition: URIRef
     conserves: URIRef
+    constrains: URIRef
     defines: URIRef
     distribution: URIRef
     duration: URIRef
