@@ -54,6 +54,9 @@ def test_every_code_is_in_the_catalogue_with_title_hint_and_explanation() -> Non
             "VALUE",
             "PORT",
             "OWL",
+            "CONSERVATION",
+            "TIMESCALE",
+            "STRUCTURE",
         }
 
 

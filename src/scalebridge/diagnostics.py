@@ -97,6 +97,46 @@ class Code(StrEnum):
     # OWL reasoning
     OWL_INCONSISTENT = "OWL_INCONSISTENT"
     OWL_REASONER_UNAVAILABLE = "OWL_REASONER_UNAVAILABLE"
+    # dimensional analysis
+    UNITS_TERM_MISMATCH = "UNITS_TERM_MISMATCH"
+    UNITS_INHOMOGENEOUS = "UNITS_INHOMOGENEOUS"
+    UNITS_FUNCTION_ARGUMENT = "UNITS_FUNCTION_ARGUMENT"
+    UNITS_EXPONENT = "UNITS_EXPONENT"
+    UNITS_BOUNDARY_MISMATCH = "UNITS_BOUNDARY_MISMATCH"
+    UNITS_INITIAL_MISMATCH = "UNITS_INITIAL_MISMATCH"
+    UNITS_DECLARED_MISMATCH = "UNITS_DECLARED_MISMATCH"
+    UNITS_VALUE_MISMATCH = "UNITS_VALUE_MISMATCH"
+    UNITS_RELATION_MISMATCH = "UNITS_RELATION_MISMATCH"
+    UNITS_BRIDGE_MISMATCH = "UNITS_BRIDGE_MISMATCH"
+    UNITS_PORT_MISMATCH = "UNITS_PORT_MISMATCH"
+    UNITS_FLOW_MISMATCH = "UNITS_FLOW_MISMATCH"
+    UNITS_CONVERTED = "UNITS_CONVERTED"
+    UNITS_KIND_CONFLICT = "UNITS_KIND_CONFLICT"
+    # conservation
+    CONSERVATION_BUDGET_OPEN = "CONSERVATION_BUDGET_OPEN"
+    CONSERVATION_CARRIER_IMBALANCE = "CONSERVATION_CARRIER_IMBALANCE"
+    CONSERVATION_FLUX_NO_DESTINATION = "CONSERVATION_FLUX_NO_DESTINATION"
+    CONSERVATION_INTERFACE_MISMATCH = "CONSERVATION_INTERFACE_MISMATCH"
+    CONSERVATION_PORT_JOINED_TWICE = "CONSERVATION_PORT_JOINED_TWICE"
+    CONSERVATION_WEIGHTS = "CONSERVATION_WEIGHTS"
+    CONSERVATION_PROLONGATION = "CONSERVATION_PROLONGATION"
+    # timescales
+    TIMESCALE_NOT_SEPARATED = "TIMESCALE_NOT_SEPARATED"
+    TIMESCALE_SEPARATED_CONCURRENT = "TIMESCALE_SEPARATED_CONCURRENT"
+    TIMESCALE_COUPLING_VERDICT = "TIMESCALE_COUPLING_VERDICT"
+    TIMESCALE_UNKNOWN = "TIMESCALE_UNKNOWN"
+    TIMESCALE_RANGE_INVALID = "TIMESCALE_RANGE_INVALID"
+    TIMESCALE_UNDERRESOLVED = "TIMESCALE_UNDERRESOLVED"
+    TIMESCALE_NESTING_INVERTED = "TIMESCALE_NESTING_INVERTED"
+    # structure
+    STRUCTURE_NO_INITIAL = "STRUCTURE_NO_INITIAL"
+    STRUCTURE_UNDERDETERMINED = "STRUCTURE_UNDERDETERMINED"
+    STRUCTURE_OVERDETERMINED = "STRUCTURE_OVERDETERMINED"
+    STRUCTURE_ALGEBRAIC_LOOP = "STRUCTURE_ALGEBRAIC_LOOP"
+    STRUCTURE_NESTING_CYCLE = "STRUCTURE_NESTING_CYCLE"
+    STRUCTURE_BRIDGE_OUTSIDE_COUPLING = "STRUCTURE_BRIDGE_OUTSIDE_COUPLING"
+    STRUCTURE_OPERATOR_DOMAIN = "STRUCTURE_OPERATOR_DOMAIN"
+    STRUCTURE_ORPHAN = "STRUCTURE_ORPHAN"
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,6 +395,210 @@ CATALOGUE: dict[Code, CodeInfo] = {
         "The OWL consistency check was skipped because Java (needed by HermiT) was not found.",
         "Install a Java runtime (17 or newer) to enable the OWL consistency check.",
     ),
+    Code.UNITS_TERM_MISMATCH: CodeInfo(
+        "Term has the wrong dimension for its balance", _E,
+        "Every term of a balance must have the dimension of the capacity times the field per "
+        "unit time (for a heat balance rho*c_p*dT/dt, W/m3). The message names the equation, the "
+        "term, the dimension expected and the dimension found, in SI base units.",
+        "Check the units of the term's coefficients, or the capacity of the equation."),
+    Code.UNITS_INHOMOGENEOUS: CodeInfo(
+        "Formula adds or compares different dimensions", _E,
+        "The terms of a sum, the two sides of a comparison or of '=', the arguments of min and "
+        "max and the values of a piecewise must share one dimension.",
+        "Check the units of the parts named in the message; a number needs a unit in brackets "
+        "to be more than a pure number: 2 [K]."),
+    Code.UNITS_FUNCTION_ARGUMENT: CodeInfo(
+        "Function of a dimensional quantity", _E,
+        "exp, log, log10, the trigonometric and hyperbolic functions, erf, erfc and the "
+        "exponential integrals take dimensionless arguments.",
+        "Divide the argument by a reference quantity: exp(-E_a / (R * T)), log(p / p_ref)."),
+    Code.UNITS_EXPONENT: CodeInfo(
+        "Exponent with a dimension, or variable exponent of a dimensional base", _E,
+        "An exponent must be dimensionless, and the exponent of a quantity with a dimension must "
+        "be a constant number, or the result has no definite dimension.",
+        "Make the base dimensionless (x / x_ref)^n, or use a constant exponent."),
+    Code.UNITS_BOUNDARY_MISMATCH: CodeInfo(
+        "Boundary condition with the wrong dimension", _E,
+        "A Dirichlet value and a Robin ambient have the field's dimension; a Neumann flux has "
+        "the balanced quantity per area and time; a Robin coefficient times the field is that "
+        "flux.",
+        "Check the units of the boundary values against the field and its balance."),
+    Code.UNITS_INITIAL_MISMATCH: CodeInfo(
+        "Initial value with the wrong dimension", _E,
+        "A field's initial value formula must have the field's dimension.",
+        "Check the units of the names in the initial value, or give a number in the field's "
+        "unit."),
+    Code.UNITS_DECLARED_MISMATCH: CodeInfo(
+        "Formula disagrees with its declared unit", _E,
+        "A quantity written as a formula with an sb:unit must evaluate to that unit's "
+        "dimension.",
+        "Correct the formula or the declared unit."),
+    Code.UNITS_VALUE_MISMATCH: CodeInfo(
+        "Quantity with the wrong dimension for its place", _E,
+        "A domain's length or volume, a scale's grain and extent, a duration or time step, or a "
+        "table's argument column has a dimension other than the place requires (a length in "
+        "seconds).",
+        "Give the quantity a unit of the dimension named in the message."),
+    Code.UNITS_RELATION_MISMATCH: CodeInfo(
+        "Relation with different dimensions on its two sides", _E,
+        "The variable an algebraic relation defines must have the dimension of its formula.",
+        "Correct the unit of the defined variable or the formula."),
+    Code.UNITS_BRIDGE_MISMATCH: CodeInfo(
+        "Scale bridge between different dimensions", _E,
+        "A scale bridge passes a quantity between scales; its sources and its target must share "
+        "a dimension (a bridge must not map metres onto seconds), and its table's argument must "
+        "have the argument variable's dimension.",
+        "Point the bridge at the quantities it really connects, or correct their units."),
+    Code.UNITS_PORT_MISMATCH: CodeInfo(
+        "Joined ports of different dimensions", _E,
+        "Ports joined by a junction or interface must present potentials of one dimension and "
+        "carry fields whose balances have one dimension.",
+        "Join ports that carry the same kind of quantity."),
+    Code.UNITS_FLOW_MISMATCH: CodeInfo(
+        "Flow or transfer with the wrong dimension", _E,
+        "A carrier flow's rate times the concentration it carries, or a transfer's rate, must "
+        "have the dimension of the balances it moves the quantity between (amount per time).",
+        "Check the unit of the flow rate (a volume per time) and of the fields at both ends."),
+    Code.UNITS_CONVERTED: CodeInfo(
+        "Units of one dimension at different scales", _I,
+        "Two quantities of the same dimension but different units (mg and kg, ms and s) meet; "
+        "scalebridge computes in SI and converts them exactly. This note says where, so that an "
+        "unintended factor of 1000 is never silent.",
+        "Nothing to do if the units are intended."),
+    Code.UNITS_KIND_CONFLICT: CodeInfo(
+        "Different quantity kinds of one dimension connected", _W,
+        "Two quantities are connected whose QUDT quantity kinds differ in meaning although "
+        "their dimensions agree (a frequency in Hz and an activity in Bq; a partition "
+        "coefficient and a volume fraction).",
+        "Check that the bridge or junction connects what it should."),
+    Code.CONSERVATION_BUDGET_OPEN: CodeInfo(
+        "Conserved quantity not conserved by its transfers", _E,
+        "The transfer terms written in the balances of a conserved quantity must cancel when the "
+        "balances are added up: what leaves one compartment or cell arrives in another. Terms "
+        "are compared in SI units, so mg/h in one balance meets g/h in another correctly. The "
+        "message gives the symbolic residual and the terms without a counterpart.",
+        "Give every transfer term its opposite in the balance it moves the quantity into, or "
+        "declare it as a sb:Source or sb:Sink."),
+    Code.CONSERVATION_CARRIER_IMBALANCE: CodeInfo(
+        "Carrier inflow and outflow differ", _E,
+        "In a network carried by a flow (blood, gas, a river), as much carrier must enter every "
+        "compartment as leaves it. The message names the node and the size of the imbalance.",
+        "Correct the flow rates into or out of the node named."),
+    Code.CONSERVATION_FLUX_NO_DESTINATION: CodeInfo(
+        "Flux that goes nowhere", _E,
+        "A flux leaves a domain (through a port, a carrier flow or a transfer) but no balance "
+        "receives it at the other end.",
+        "Give the receiving field a balance equation, or join the port to one that has."),
+    Code.CONSERVATION_INTERFACE_MISMATCH: CodeInfo(
+        "Interface that does not pass its flux on", _E,
+        "What leaves one domain through an interface must arrive in the other with the "
+        "opposite sign: the two ports must be on different domains and the balances of the "
+        "fields they carry must conserve the same quantity.",
+        "Join ports of two different domains whose balances conserve the same quantity."),
+    Code.CONSERVATION_PORT_JOINED_TWICE: CodeInfo(
+        "Port joined twice", _E,
+        "A port is joined by more than one junction or interface, so its flow would be counted "
+        "twice.",
+        "Join several ports in one sb:Junction instead."),
+    Code.CONSERVATION_WEIGHTS: CodeInfo(
+        "Averaging weights do not sum to one", _E,
+        "The weights of an averaging bridge must be one per source and sum to one, or the "
+        "average creates or destroys the averaged quantity.",
+        "Normalise the weights."),
+    Code.CONSERVATION_PROLONGATION: CodeInfo(
+        "Prolongation does not preserve the integral", _E,
+        "A localization that declares sb:conserves must hand down as much of the quantity as "
+        "the coarse value holds. A constant prolongation (fine value = coarse cell value) does "
+        "so only when the fine domain is exactly as large as one cell of the coarse domain "
+        "(volume, length or area, compared in SI); source and target must be fields.",
+        "Match the fine domain's extent to the coarse cell, or drop sb:conserves."),
+    Code.TIMESCALE_NOT_SEPARATED: CodeInfo(
+        "Hierarchical coupling of scales that are not separated", _E,
+        "A hierarchical (sequential, MMSF call/release) coupling runs the fine model to "
+        "completion inside one step of the coarse model, so it is valid only when the fine "
+        "model's time extent lies below the coarse model's time grain, by the required margin "
+        "(sb:scaleSeparationMargin of the coupling, else of the model, else 1). Ranges that "
+        "overlap or merely touch are not separated. The message gives both time ranges and the "
+        "ratio coarse grain / fine extent.",
+        "Use a concurrent coupling (sb:Concurrent), which exchanges at every macro step."),
+    Code.TIMESCALE_SEPARATED_CONCURRENT: CodeInfo(
+        "Concurrent coupling of well-separated scales", _I,
+        "The coupled submodels' time scales are separated by at least the margin; a "
+        "hierarchical coupling would give the same answer at lower cost.",
+        "Consider sb:Hierarchical."),
+    Code.TIMESCALE_COUPLING_VERDICT: CodeInfo(
+        "Timescale verdict of a coupling", _I,
+        "Where the two coupled submodels lie on the scale separation map (separated, adjacent "
+        "or overlapping in time and in space, with the separation ratios) and the MMSF coupling "
+        "template that the coupling runs and that its time scales imply. Given for every "
+        "coupling that is not rejected and whose time scales are known.",
+        "Nothing to do; see `scalebridge plot ssm` for the map."),
+    Code.TIMESCALE_UNKNOWN: CodeInfo(
+        "Time scales of a coupled submodel unknown", _W,
+        "Neither declared time scales (sb:timeScale) nor an estimate from the submodel's "
+        "equations (compartment eigenvalues, diffusion, advection and reaction times, "
+        "residence times V/Q) are available, so its coupling cannot be checked for scale "
+        "separation. The message says why no estimate could be made.",
+        "Declare sb:timeScale with sb:grain and sb:extent."),
+    Code.TIMESCALE_RANGE_INVALID: CodeInfo(
+        "Scale range with grain not below extent", _E,
+        "A declared scale range (sb:timeScale, sb:lengthScale) must have a grain and an extent "
+        "that are constants (not random parameters or fields) of the axis's dimension (a time, "
+        "a length), with the grain positive and smaller than the extent; otherwise the range "
+        "cannot be placed on the scale separation map.",
+        "Swap or correct sb:grain and sb:extent."),
+    Code.TIMESCALE_UNDERRESOLVED: CodeInfo(
+        "Process faster than the declared grain", _W,
+        "A process of the submodel (a diffusion time dx^2/D, a rate 1/k, a residence time V/Q, "
+        "an eigenvalue of the Jacobian) is faster than the declared time grain by more than a "
+        "factor 2, so the declared scale range misrepresents it.",
+        "Lower sb:grain to the estimate named, or check the parameters of that process."),
+    Code.TIMESCALE_NESTING_INVERTED: CodeInfo(
+        "One-way nesting driven by the faster model", _E,
+        "In a one-way nesting (MMSF dispatch) the driving model's output series forces the "
+        "driven model. The driving model (the one the coupling's bridges read from) must not "
+        "resolve finer times than the driven one (the one they write to): a forcing that "
+        "varies faster than the driven model's time grain cannot be followed by it.",
+        "Nest the other way round, or couple the two concurrently (sb:Concurrent)."),
+    Code.STRUCTURE_NO_INITIAL: CodeInfo(
+        "State without an initial value", _E,
+        "Every field whose rate a transient balance gives needs an sb:initialValue.",
+        "Add sb:initialValue to the field."),
+    Code.STRUCTURE_UNDERDETERMINED: CodeInfo(
+        "Unknown not determined", _E,
+        "A field no equation balances, or an algebraic variable no relation defines, is used "
+        "but never determined. The message lists them by name.",
+        "Add the missing equation or relation, or make the quantity a parameter."),
+    Code.STRUCTURE_OVERDETERMINED: CodeInfo(
+        "Unknown determined twice", _E,
+        "A quantity is determined more than once: two balances of one field, two relations "
+        "defining one variable, or a parameter that a relation or a bridge also sets.",
+        "Keep one definition."),
+    Code.STRUCTURE_ALGEBRAIC_LOOP: CodeInfo(
+        "Algebraic loop", _I,
+        "Algebraic relations depend on each other in a cycle; the composer solves them together "
+        "as one nonlinear block.",
+        "Nothing to do unless the loop is unintended."),
+    Code.STRUCTURE_NESTING_CYCLE: CodeInfo(
+        "One-way nestings form a cycle", _E,
+        "One-way nesting sends output from a coarse model to a fine one and nothing back; a "
+        "cycle of nestings has no first model to run.",
+        "Break the cycle, or make the coupling concurrent."),
+    Code.STRUCTURE_BRIDGE_OUTSIDE_COUPLING: CodeInfo(
+        "Bridge between quantities outside its coupling", _E,
+        "A coupling's bridge must read from one of the two coupled submodels and write to the "
+        "other.",
+        "Point the bridge at quantities of the two submodels the coupling joins."),
+    Code.STRUCTURE_OPERATOR_DOMAIN: CodeInfo(
+        "Operator or boundary that does not fit its domain", _E,
+        "Diffusion and advection need a spatial domain; a boundary side must exist on its "
+        "domain (an interval has no top); a port's side likewise.",
+        "Move the operator to a spatial domain, or use a side the domain has."),
+    Code.STRUCTURE_ORPHAN: CodeInfo(
+        "Part not used by any submodel", _W,
+        "An equation, relation or domain is declared but no submodel lists it, so it would "
+        "never be solved.",
+        "List it in a submodel (sb:hasEquation, sb:hasRelation, sb:onDomain) or remove it."),
 }
 
 

@@ -187,8 +187,8 @@ def render_diagnostics() -> str:
         "",
         "Every finding of `scalebridge validate` carries one of these stable codes. The prefix "
         "names the area: LOAD (reading files), SHAPE (structure), REF and NAME (references and "
-        "names), FORMULA, UNITS, VALUE, PORT, OWL. Severity is the default; `--strict` raises "
-        "warnings to errors.",
+        "names), FORMULA, UNITS (dimensional analysis), VALUE, PORT, CONSERVATION, TIMESCALE, "
+        "STRUCTURE, OWL. Severity is the default; `--strict` raises warnings to errors.",
         "",
         "| Code | Severity | Title |",
         "| --- | --- | --- |",
