@@ -78,6 +78,37 @@ def _parser() -> _Parser:
         default="auto",
         help="colour the text report (auto: only on a terminal)",
     )
+    plot = commands.add_parser(
+        "plot",
+        help="draw a picture of a model, such as its scale separation map",
+        description="Validate a model, then draw a picture of it.",
+    )
+    kinds = plot.add_subparsers(dest="kind", metavar="KIND", parser_class=_Parser, required=True)
+    ssm = kinds.add_parser(
+        "ssm",
+        help="the scale separation map: submodels as boxes, couplings as arrows",
+        description="Validate MODEL, print the report, and draw its scale separation map: time "
+        "scale (s) against length scale (m), both logarithmic, one box per submodel from grain "
+        "to extent, one arrow per coupling coloured by its timescale verdict (green accepted, "
+        "orange adjacent, red rejected, grey unknown). The map is drawn even when the model "
+        "has errors, as long as it can be read; the exit status is then 1.",
+    )
+    ssm.add_argument("model", metavar="MODEL", help="the model file (.ttl, .nt or .jsonld)")
+    ssm.add_argument(
+        "-o",
+        "--output",
+        default="ssm.png",
+        metavar="PNG",
+        help="the PNG file to write (default: ssm.png); replaced only once complete",
+    )
+    ssm.add_argument(
+        "--strict", action="store_true", help="treat warnings as errors for the exit status"
+    )
+    ssm.add_argument(
+        "--no-reasoner",
+        action="store_true",
+        help="skip the OWL consistency check (HermiT, needs Java)",
+    )
     return parser
 
 
@@ -96,6 +127,8 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
         _parser().print_help(out)
         return EXIT_USAGE
     try:
+        if args.command == "plot":
+            return _plot(args, out)
         return _validate(args, out)
     except Exception as err:
         if os.environ.get("SCALEBRIDGE_DEBUG"):
@@ -129,6 +162,26 @@ def _validate(args: argparse.Namespace, out: TextIO) -> int:
         print(report.to_text(color=color), file=out)
     if any(d.code in _IO_CODES for d in report):
         return EXIT_USAGE
+    return EXIT_FINDINGS if report.has_errors(strict=args.strict) else EXIT_OK
+
+
+def _plot(args: argparse.Namespace, out: TextIO) -> int:
+    from scalebridge.pipeline import validate_files
+    from scalebridge.plots import write_ssm
+
+    validation = validate_files([args.model], strict=args.strict, reasoner=not args.no_reasoner)
+    report = validation.report
+    print(report.to_text(), file=out)
+    if any(d.code in _IO_CODES for d in report):
+        return EXIT_USAGE
+    if validation.model is None:
+        return EXIT_FINDINGS
+    try:
+        written = write_ssm(validation.model, args.output)
+    except OSError as err:
+        print(f"scalebridge: cannot write {args.output}: {err.strerror or err}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"scale separation map written to {written}", file=out)
     return EXIT_FINDINGS if report.has_errors(strict=args.strict) else EXIT_OK
 
 
