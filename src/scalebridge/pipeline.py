@@ -13,7 +13,7 @@ Example
 ... <urn:x:box> a sb:Compartment ; sb:volume [ sb:value 1.0 ; sb:unit "L" ] .
 ... <urn:x:m> a sb:Submodel ; sb:onDomain <urn:x:box> ; sb:hasEquation <urn:x:e> .
 ... <urn:x:e> a sb:Equation ; sb:rateOf <urn:x:C> .
-... <urn:x:C> a sb:Field ; sb:on <urn:x:box> ; sb:unit "mg/L" .''')
+... <urn:x:C> a sb:Field ; sb:on <urn:x:box> ; sb:unit "mg/L" ; sb:initialValue 1.0 .''')
 >>> v = validate_files([model], reasoner=False)
 >>> v.ok(), v.report.codes
 (True, [])
@@ -84,8 +84,11 @@ def validate_files(
             diagnostics.extend(graph_check(loaded.graph))
         model, built = build_model(loaded.graph)
         diagnostics.extend(built)
+        # A node the structural stage already found in error is not reported again by the
+        # checks that follow: one root cause, one finding (the second surfaces once it is fixed).
+        flagged = {d.subject for d in diagnostics if d.severity is Severity.ERROR and d.subject}
         for model_check in MODEL_CHECKS:
-            diagnostics.extend(model_check(model))
+            diagnostics.extend(d for d in model_check(model) if d.subject not in flagged)
         if reasoner:
             diagnostics.extend(check_consistency(loaded.graph, java=java))
     elif not root_failed:

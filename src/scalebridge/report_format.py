@@ -33,9 +33,18 @@ _RESET = "\033[0m"
 _SH_SEVERITY = {Severity.ERROR: SH.Violation, Severity.WARNING: SH.Warning, Severity.INFO: SH.Info}
 
 
+_PREFIXES = (
+    ("sb:", SB_NAMESPACE),
+    ("rdf:", "http://www.w3.org/1999/02/22-rdf-syntax-ns#"),
+    ("rdfs:", "http://www.w3.org/2000/01/rdf-schema#"),
+    ("owl:", "http://www.w3.org/2002/07/owl#"),
+)
+
+
 def _node(iri: str) -> str:
-    if iri.startswith(SB_NAMESPACE):
-        return "sb:" + iri[len(SB_NAMESPACE) :]
+    for prefix, namespace in _PREFIXES:
+        if iri.startswith(namespace):
+            return prefix + iri[len(namespace) :]
     if iri.startswith("_:"):
         return "a blank node"
     return f"<{iri}>"

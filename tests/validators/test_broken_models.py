@@ -1,8 +1,9 @@
-"""The broken-model manifest: every case yields exactly its expected codes, at its line and node.
+"""The broken-model manifests: every case yields exactly its codes, at its line and node.
 
-Each case of ``tests/resources/broken/manifest.ttl`` is validated through the pipeline and
-through the command line (in process, and a few as a real subprocess); the command must exit
-with the expected status, print the node and the line, and never a traceback.
+Each case of every ``tests/resources/broken/**/manifest.ttl`` (one per area: the foundation's
+in the top folder, then units, conservation, timescales, structure) is validated through the
+pipeline and through the command line (in process, and a few as a real subprocess); the command
+must exit with the expected status, print the node and the line, and never a traceback.
 """
 
 from __future__ import annotations
@@ -43,7 +44,14 @@ class Case:
 
 
 def _cases() -> list[Case]:
-    graph = rdflib.Graph().parse(BROKEN / "manifest.ttl")
+    cases = []
+    for manifest in sorted(BROKEN.rglob("manifest.ttl")):
+        cases += _cases_in(manifest)
+    return cases
+
+
+def _cases_in(manifest: Path) -> list[Case]:
+    graph = rdflib.Graph().parse(manifest)
     cases = []
     for node in sorted(graph.subjects(rdflib.RDF.type, MF.Case), key=str):
 
@@ -53,8 +61,8 @@ def _cases() -> list[Case]:
 
         cases.append(
             Case(
-                name=str(node).rsplit("#", 1)[-1],
-                path=BROKEN / str(one(MF.file)),
+                name=f"{manifest.parent.name}/{str(node).rsplit('#', 1)[-1]}",
+                path=manifest.parent / str(one(MF.file)),
                 expect=frozenset(str(v) for v in graph.objects(node, MF.expect)),
                 line=one(MF.line),  # type: ignore[arg-type]
                 node=one(MF.node),  # type: ignore[arg-type]
