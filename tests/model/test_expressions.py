@@ -609,7 +609,10 @@ def test_token_and_length_limits() -> None:
         ("exp(exp(1/(1.0 - 0.9999999999999999)))", "too large"),
         ("cosh(cosh(cosh(cosh(2))))", "too large"),
         ("E1(-7000)", "too large"),
-        ("exp(1/(log(6) - log(2) - log(3)))", "too large"),
+        ("exp(1/(log(6) - log(2) - log(3)))", "cannot be bounded"),
+        ("exp(1/sin(10^100))", "cannot be bounded"),
+        ("expint(537, 600.0)", "order of 'expint(537, 600.0)' is too large"),
+        ("expint(-21, x)", "between -20 and 20"),
     ],
 )
 def test_huge_numbers_are_refused_quickly(text: str, fragment: str) -> None:
@@ -631,6 +634,10 @@ def test_huge_numbers_are_refused_quickly(text: str, fragment: str) -> None:
         ("(x + 1)^10000", (x + 1) ** 10000),
         ("x^(10^30)", x ** (10**30)),
         ("exp(-b*exp(-c*T))", sp.exp(-b * sp.exp(-c * T))),
+        ("10.0^-3001", sp.Float(10.0) ** -3001),
+        ("exp(-7000)", sp.exp(-7000)),
+        ("expint(-2, x)", sp.expint(-2, x)),
+        ("expint(20, x)", sp.expint(20, x)),
     ],
 )
 def test_large_but_affordable_numbers_are_evaluated(text: str, expected: Any) -> None:
@@ -638,6 +645,27 @@ def test_large_but_affordable_numbers_are_evaluated(text: str, expected: Any) ->
     assert f.expr == expected
     assert f.evaluated
     assert str(f.expr)
+
+
+def test_constants_that_cancel_beyond_the_working_precision() -> None:
+    # pi*10^80 - n, with n the integer part of pi*10^80, is about 0.86; approximating it takes
+    # more than the 256 bits used for constants, so an exponential of its inverse is refused
+    # rather than risked (it could as well be exp(10^100)).
+    digits = "314159265358979323846264338327950288419716939937510582097494459230781640628620899"
+    n = f"({digits[:21]}*10^60 + {digits[21:51]}*10^30 + {digits[51:]})"
+    assert sp.Integer(digits) == sp.floor(sp.pi * sp.Integer(10) ** 80)
+    near = f"(pi*10^80 - {n})"
+    f = parse_formula(f"1/{near}")
+    exact = sp.N(1 / (sp.pi * sp.Integer(10) ** 80 - sp.Integer(digits)), 30)
+    assert float(f.expr) == pytest.approx(float(exact), rel=1e-9)
+    err = error_of(f"exp(1/{near})")
+    assert err.kind == "too_complex"
+    assert "cannot be bounded" in err.message
+    # With fewer digits the working precision resolves it, and the value is small.
+    short = digits[:31]
+    g = parse_formula(f"exp(1/(pi*10^30 - {short[:1]}*10^30 - {short[1:]}))")
+    assert g.evaluated
+    assert float(g.expr) > 1
 
 
 def test_many_argument_min_is_built_unevaluated() -> None:
@@ -1133,6 +1161,7 @@ def test_printed_trees_parse_back(tree: Tree, rnd: random.Random) -> None:
             "not a real number" in err.message
             or "not a finite number" in err.message
             or "too large" in err.message
+            or "cannot be bounded" in err.message
             or "cannot evaluate" in err.message
         ), err.message
         if "cannot evaluate" in err.message:

@@ -71,7 +71,8 @@ Functions
 ``sinh cosh tanh``     hyperbolic functions (one argument each)
 ``atan(x)``            :class:`sympy.atan`
 ``erf(x) erfc(x)``     error functions
-``expint(n, x)``       generalised exponential integral :class:`sympy.expint`
+``expint(n, x)``       generalised exponential integral :class:`sympy.expint`; a numeric
+                       order ``n`` must lie between -20 and 20
 ``E1(x)``              ``sympy.expint(1, x)``
 ``min(a, b, ...)``     :class:`sympy.Min` (two or more arguments)
 ``max(a, b, ...)``     :class:`sympy.Max` (two or more arguments)
@@ -135,6 +136,7 @@ name '__import__' is not allowed at column 1; names may not start with '_'
 from __future__ import annotations
 
 import dataclasses
+import functools
 import keyword
 import math
 from collections.abc import Iterator, Mapping
@@ -196,8 +198,8 @@ MAX_RADICAL_DIGITS: Final = 100
 # are built unevaluated.
 _MAX_MINMAX_ARGS: Final = 6
 _MAX_MINMAX_EVALUATIONS: Final = 16
-# SymPy writes expint(-n, x) out as a sum of about n terms.
-_MAX_EXPINT_TERMS: Final = 20
+# Largest numeric order of expint (see _Builder._guard_expint_order).
+_MAX_EXPINT_ORDER: Final = 20
 
 ErrorKind: TypeAlias = Literal["syntax", "unknown_function", "too_complex"]
 Span: TypeAlias = tuple[int, int]
@@ -1065,6 +1067,8 @@ _LN10: Final = math.log(10.0)
 _LOG10_2: Final = math.log10(2.0)
 _MAX_LN: Final = MAX_NUMBER_DIGITS * _LN10  # ln v for the largest value allowed
 _MAX_BITS: Final = math.ceil(MAX_NUMBER_DIGITS / _LOG10_2) + 1  # log2 of it, rounded up
+_WORK_PRECISION: Final = 256  # bits, for the approximations of constants
+_LARGE_ARGUMENT: Final = 1000  # beyond it, erf, erfc and expint are 0, 1 or 2 to 256 bits
 
 
 class _ValueTooLargeError(Exception):
@@ -1109,36 +1113,33 @@ def _log10_int(value: int) -> float:
     return math.log10(value) if value > 1 else 0.0
 
 
+@functools.cache
+def _measuring_context() -> Any:
+    """One private mpmath context at the working precision (building one costs a millisecond,
+    which a model of ten thousand formulas would pay ten thousand times)."""
+    ctx = mpmath.MPContext()
+    ctx.prec = _WORK_PRECISION
+    return ctx
+
+
 class _Measurer:
     """Measures SymPy expressions bottom-up, memoised, with a private mpmath context.
 
     The numeric values are what stop exponential towers: SymPy builds ``exp(exp(exp(9)))``
     instantly, but comparing it, or merely printing a sum that contains it, evaluates it with
-    mpmath and never finishes.  Every constant subexpression is therefore approximated here, and
-    one whose value exceeds ``10**MAX_NUMBER_DIGITS`` is refused before anything is built on it.
-    The working precision follows the largest exact number seen, so that constants which nearly
-    cancel (``pi*10**k - n``) are still approximated correctly.
+    mpmath and never finishes.  Every constant subexpression is therefore approximated here, at
+    a fixed precision, and one whose value exceeds ``10**MAX_NUMBER_DIGITS`` is refused before
+    anything is built on it.  A value that the working precision cannot resolve (a sum that
+    cancels beyond it, as ``pi*10**k - n`` may; the sine of a huge number) is unknown, and an
+    exponential of an unknown constant is refused.
     """
 
     def __init__(self) -> None:
-        self.ctx = mpmath.MPContext()
+        self.ctx = _measuring_context()
         self.memo: dict[Any, _Measure] = {}
-        self.covered_digits = 16.0
-        self.ctx.prec = self._precision()
-        self.restart = False
-
-    def _precision(self) -> int:
-        return 128 + math.ceil(self.covered_digits / _LOG10_2)
 
     def __call__(self, expr: Any) -> _Measure:
-        while True:
-            measure = self._walk(expr)
-            if not self.restart:
-                return measure
-            # A larger exact number appeared: approximate everything again, more precisely.
-            self.restart = False
-            self.memo.clear()
-            self.ctx.prec = self._precision()
+        return self._walk(expr)
 
     def _walk(self, expr: Any) -> _Measure:
         memo = self.memo
@@ -1163,9 +1164,6 @@ class _Measurer:
             digits = _log10_int(int(expr.p)) + _log10_int(int(expr.q))
             if digits > MAX_NUMBER_DIGITS:
                 raise _ValueTooLargeError(digits, exact=True)
-            if digits > self.covered_digits:
-                self.covered_digits = min(2.0 * digits, 2.0 * MAX_NUMBER_DIGITS)
-                self.restart = True
             return _Measure(True, digits, 0.0, ctx.mpf(int(expr.p)) / int(expr.q))
         if isinstance(expr, sympy.Float):
             return self._checked(_Measure(True, 0.0, 0.0, ctx.make_mpf(expr._mpf_)))
@@ -1224,7 +1222,7 @@ class _Measurer:
         if isinstance(expr, sympy.Pow):
             base, exponent = values
             if exponent is None or (base is None and not _small_exponent(expr.exp)):
-                raise _ValueTooLargeError(math.inf)
+                raise _ValueTooLargeError(math.nan)
             if base is None:
                 return None
             if base == 0:
@@ -1236,11 +1234,15 @@ class _Measurer:
         if any(value is None for value in values):
             if growing:
                 # An exponential of a constant that cannot be bounded: refuse, to be safe.
-                raise _ValueTooLargeError(math.inf)
+                raise _ValueTooLargeError(math.nan)
             return None
         try:
             if isinstance(expr, sympy.Add):
-                return ctx.fsum(values)
+                total = ctx.fsum(values)
+                largest = max(ctx.mag(value) for value in values)
+                if total == 0 or ctx.mag(total) < largest - _WORK_PRECISION + 32:
+                    return None  # cancelled beyond the working precision
+                return total
             if isinstance(expr, sympy.Mul):
                 return ctx.fprod(values)
             if growing:
@@ -1259,11 +1261,15 @@ class _Measurer:
                 if isinstance(expr, sympy.cosh):
                     return ctx.cosh(argument)
                 order = values[0]
-                return ctx.expint(order, argument) if abs(order) <= 100 else None
+                if abs(order) > _MAX_EXPINT_ORDER or reach < -_LARGE_ARGUMENT:
+                    return None  # tiny (mpmath would sum a series for long)
+                return ctx.expint(order, argument)
             (argument,) = values
             if isinstance(expr, sympy.sin | sympy.cos | sympy.tan):
                 if abs(ctx.im(argument)) > _MAX_LN:
                     raise _ValueTooLargeError(float(abs(ctx.im(argument))) / _LN10)
+                if ctx.mag(argument) > _WORK_PRECISION - 64:
+                    return None  # the argument is not known to within a period
                 function = ctx.sin if isinstance(expr, sympy.sin) else ctx.cos
                 if isinstance(expr, sympy.tan):
                     function = ctx.tan
@@ -1271,6 +1277,11 @@ class _Measurer:
             if isinstance(expr, sympy.erf | sympy.erfc):
                 if ctx.im(argument) ** 2 > _MAX_LN:
                     raise _ValueTooLargeError(math.inf)
+                if abs(argument) > _LARGE_ARGUMENT:
+                    # erf is +-1 there, erfc 0 or 2 (mpmath would take long to say so).
+                    if isinstance(expr, sympy.erf):
+                        return ctx.mpf(1 if argument > 0 else -1)
+                    return None if argument > 0 else ctx.mpf(2)
                 return ctx.erf(argument) if isinstance(expr, sympy.erf) else ctx.erfc(argument)
             if isinstance(expr, sympy.log):
                 return ctx.log(argument) if argument != 0 else None
@@ -1327,6 +1338,13 @@ class _Builder:
         except _ValueTooLargeError as exc:
             if exc.exact:
                 raise self._digits_error(node, exc.digits) from None
+            if math.isnan(exc.digits):
+                raise self._error(
+                    node,
+                    f"the value of {self._snippet(node)} cannot be bounded",
+                    "it is an exponential or power of a constant that cancels to (nearly) "
+                    "zero or cannot be evaluated",
+                ) from None
             size = (
                 "astronomically large"
                 if math.isinf(exc.digits)
@@ -1434,10 +1452,13 @@ class _Builder:
         pending.reverse()
         operands = [(op, self.build(operand)) for op, operand in pending]
         measures = [self.measure(expr) for _, expr in operands]
-        # A product has as many digits as its operands together; a sum of fractions has about
-        # that many in its numerator and again in its denominator.
+        # A product has as many digits as its operands together.  A sum of fractions has about
+        # that many in its numerator and again in its denominator, except that the largest
+        # operand (an integer, say) counts once.
         digits = sum(measure.digits for measure in measures)
-        self._guard_digits(node, 2.0 * digits if ops[0] == "+" else digits)
+        if ops[0] == "+":
+            digits = 2.0 * digits - max(measure.digits for measure in measures)
+        self._guard_digits(node, digits)
         if ops[0] == "+":
             terms = [expr if op == "+" else sympy.Mul(-1, expr) for op, expr in operands]
             return sympy.Add(*terms)
@@ -1483,23 +1504,25 @@ class _Builder:
         return function(args[0])
 
     def _guard_expint_order(self, node: Node, order: Any, argument: Any) -> None:
-        """SymPy writes expint(n, x) out in closed form, n terms long, for n = 0, -1, -2, ...
-        and for half-integers; bound that."""
-        if not isinstance(order, sympy.Rational):
+        """Keep expint(n, x) cheap for a numeric order n.
+
+        SymPy writes it out in closed form, about |n| terms long, for n = 0, -1, -2, ... and
+        for half-integers, and mpmath needs seconds (or, at the low precision SymPy uses to
+        compare, forever) for large orders.
+        """
+        if not isinstance(order, sympy.Rational | sympy.Float):
             return
-        twice = 2 * order
-        if not isinstance(twice, sympy.Integer) or (order.is_integer and order > 0):
-            return
-        size = abs(int(twice.p)) // 2
-        if size > _MAX_EXPINT_TERMS:
+        if abs(float(order)) > _MAX_EXPINT_ORDER:
             raise self._error(
                 node,
-                f"the order of {self._snippet(node)} is too large for its closed form",
-                f"for zero, negative or half-integer orders at most {_MAX_EXPINT_TERMS} in "
-                "magnitude is allowed",
+                f"the order of {self._snippet(node)} is too large",
+                f"a numeric order must be between -{_MAX_EXPINT_ORDER} and {_MAX_EXPINT_ORDER}",
             )
-        digits = self.measure(argument).digits + math.log10(size + 1)
-        self._guard_digits(node, _scaled(digits, float(size)))
+        twice = 2 * order
+        if isinstance(twice, sympy.Integer) and not (order.is_integer and order > 0):
+            terms = abs(int(twice.p)) // 2 + 1
+            digits = self.measure(argument).digits + math.log10(terms)
+            self._guard_digits(node, _scaled(digits, float(terms)))
 
     def _extracted_digits(self, argument: Any) -> float:
         """Digits of the powers that ``exp(argument)`` evaluates: exp(n*log(b)) is b**n."""
