@@ -7,8 +7,15 @@ from pathlib import Path
 import rdflib
 
 from scalebridge.diagnostics import Code, Severity
+from scalebridge.ontology.resources import SB_NAMESPACE, ontology_graph
 from scalebridge.ontology.vocab import SB
-from scalebridge.validators.consistency import check_consistency, sanitised_export, type_conflicts
+from scalebridge.validators.consistency import (
+    check_consistency,
+    sanitised_export,
+    summarise,
+    type_conflicts,
+    whitelisted_assertions,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 OWLREADY = "http://www.lesfleursdunormal.fr/static/_downloads/owlready_ontology.owl#"
@@ -40,16 +47,96 @@ def test_export_keeps_only_whitelisted_statements() -> None:
     :c <http://xmlns.com/foaf/0.1/name> "c" .
     :c sb:scaleSeparationMargin 10 .
     """)
-    exported = rdflib.Graph().parse(data=sanitised_export(graph).decode(), format="nt")
-    text = sanitised_export(graph).decode()
-    assert "evil.example" not in text and "python_module" not in text and "foaf" not in text
-    assert (rdflib.URIRef("https://example.org/c#c"), rdflib.RDF.type, SB.Concurrent) in exported
+    kept = whitelisted_assertions(graph)
+    assert (rdflib.URIRef("https://example.org/c#c"), rdflib.RDF.type, SB.Concurrent) in kept
+    assert {p for _s, p, _o in kept} == {rdflib.RDF.type, SB.between, SB.scaleSeparationMargin}
     # The model's blank node becomes an IRI (owlready2 would read a typed blank node as a class
     # expression); only the ontology's own axioms keep blank nodes.
-    submodels = set(exported.subjects(rdflib.RDF.type, SB.Submodel))
-    assert len(submodels) == 1
-    assert all(str(s).startswith("urn:scalebridge:bnode:") for s in submodels)
-    assert (None, rdflib.OWL.imports, None) not in exported
+    submodels = [s for s, p, o in kept if p == rdflib.RDF.type and o == SB.Submodel]
+    assert len(submodels) == 1 and str(submodels[0]).startswith("urn:scalebridge:bnode:")
+    for summarised in (True, False):
+        text = sanitised_export(graph, summarised=summarised).decode()
+        assert "evil.example" not in text and "python_module" not in text and "foaf" not in text
+        exported = rdflib.Graph().parse(data=text, format="nt")
+        assert (None, rdflib.OWL.imports, None) not in exported
+        assert (None, rdflib.RDF.type, SB.Concurrent) in exported
+
+
+def test_summary_keeps_one_representative_per_signature() -> None:
+    rows = "\n".join(
+        f":s{i} a sb:Submodel ; sb:onDomain :d{i} . :d{i} a sb:Interval ." for i in range(50)
+    )
+    graph = _graph(rows + "\n:odd a sb:Submodel .")
+    summary = summarise(whitelisted_assertions(graph))
+    reps = {
+        s
+        for s, p, _o in summary
+        if p == rdflib.RDF.type and str(s).startswith("urn:scalebridge:kind:")
+    }
+    # three kinds: a submodel with a domain, a domain of a submodel, a submodel without one
+    assert len(reps) == 3
+    assert len(summary) < len(whitelisted_assertions(graph)) / 5
+
+
+# The predicates and classes an ontology in the summarisable fragment may use: see summarise().
+_FRAGMENT_PREDICATES = {
+    rdflib.RDF.type,
+    rdflib.RDF.first,
+    rdflib.RDF.rest,
+    rdflib.RDFS.subClassOf,
+    rdflib.RDFS.domain,
+    rdflib.RDFS.range,
+    rdflib.OWL.members,
+    rdflib.OWL.distinctMembers,
+    rdflib.OWL.oneOf,
+    rdflib.OWL.disjointWith,
+    rdflib.OWL.versionIRI,
+    rdflib.OWL.versionInfo,
+}
+_FRAGMENT_TYPES = {
+    rdflib.OWL.Class,
+    rdflib.OWL.ObjectProperty,
+    rdflib.OWL.DatatypeProperty,
+    rdflib.OWL.AllDisjointClasses,
+    rdflib.OWL.NamedIndividual,
+    rdflib.OWL.AnnotationProperty,
+    rdflib.OWL.Ontology,
+    rdflib.OWL.AllDifferent,
+}
+
+
+def test_the_ontology_stays_in_the_fragment_the_summary_is_sound_for() -> None:
+    onto = ontology_graph()
+    annotations = set(onto.subjects(rdflib.RDF.type, rdflib.OWL.AnnotationProperty))
+    logical = {p for _s, p, _o in onto} - annotations
+    logical -= {rdflib.RDFS.label, rdflib.RDFS.comment}
+    # sb: individuals may be typed with sb: classes (sb:Left a sb:BoundarySide)
+    foreign = {p for p in logical if not str(p).startswith(SB_NAMESPACE)} - _FRAGMENT_PREDICATES
+    assert foreign == set(), "an axiom outside the fragment: summarise() would be unsound"
+    assert not {p for p in logical if str(p).startswith(SB_NAMESPACE)}
+    types = {o for o in onto.objects(None, rdflib.RDF.type) if not str(o).startswith(SB_NAMESPACE)}
+    assert types <= _FRAGMENT_TYPES, types - _FRAGMENT_TYPES
+
+
+def _owl_cases() -> list[Path]:
+    broken = REPO / "tests" / "resources" / "broken"
+    named = ("field_on_parameter", "hierarchical_and_concurrent", "valid_base", "coupling_self")
+    cases = [broken / f"{name}.ttl" for name in named]
+    cases += sorted((broken / "conservation").glob("*.ttl"))[:6]
+    return cases + sorted((REPO / "examples").glob("*/model.ttl"))
+
+
+def test_the_summary_and_the_full_export_get_the_same_verdict() -> None:
+    cases = _owl_cases()
+    assert len(cases) >= 4
+    verdicts = set()
+    for path in cases:
+        graph = rdflib.Graph().parse(path)
+        full = [d.code for d in check_consistency(graph, summarised=False)]
+        short = [d.code for d in check_consistency(graph)]
+        assert full == short, path
+        verdicts.add(bool(short))
+    assert verdicts == {True, False}  # both consistent and inconsistent models were compared
 
 
 def test_disjoint_types_are_inconsistent_and_the_node_is_named() -> None:

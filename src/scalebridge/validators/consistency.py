@@ -43,9 +43,21 @@ import rdflib
 from rdflib.term import BNode, Literal, Node, URIRef
 
 from scalebridge.diagnostics import Code, Diagnostic
-from scalebridge.ontology.resources import SB_NAMESPACE, ontology_graph, superclass_closure
+from scalebridge.ontology.resources import (
+    SB_NAMESPACE,
+    defined_terms,
+    ontology_graph,
+    superclass_closure,
+)
 
-__all__ = ["check_consistency", "sanitised_export", "type_conflicts"]
+__all__ = [
+    "check_consistency",
+    "hermit_classpath",
+    "sanitised_export",
+    "summarise",
+    "type_conflicts",
+    "whitelisted_assertions",
+]
 
 _SKOLEM = "urn:scalebridge:bnode:"
 _EXPORT_IRI = "urn:scalebridge:reasoner-input"
@@ -76,39 +88,121 @@ def _skolem(node: Node) -> Node:
     return URIRef(_SKOLEM + str(node)) if isinstance(node, BNode) else node
 
 
-def sanitised_export(model: rdflib.Graph) -> bytes:
-    """N-Triples for the reasoner: ontology axioms plus whitelisted model assertions."""
+Assertion = tuple[Node, URIRef, Node]
+
+
+def whitelisted_assertions(model: rdflib.Graph) -> list[Assertion]:
+    """The model's statements a reasoner may see: sb: types, sb: object and datatype properties.
+
+    Blank nodes become IRIs (owlready2 and the OWL API read a typed blank node as a class
+    expression); literals keep only the standard XSD datatypes, well-typed.
+    """
     classes, object_props, data_props = _vocabulary()
-    out = rdflib.Graph()
-    onto_header = URIRef(_EXPORT_IRI)
-    out.add((onto_header, _RDF_TYPE, _OWL.Ontology))
+    found: list[Assertion] = []
+    for s, p, o in model:
+        if isinstance(s, Literal) or not isinstance(p, URIRef):
+            continue
+        if p == _RDF_TYPE:
+            if o in classes and str(o).startswith(SB_NAMESPACE):
+                found.append((_skolem(s), _RDF_TYPE, o))
+        elif p in object_props and not isinstance(o, Literal):
+            found.append((_skolem(s), p, _skolem(o)))
+        elif p in data_props and isinstance(o, Literal) and o.language is None:
+            literal = o if o.datatype is not None else Literal(str(o), datatype=rdflib.XSD.string)
+            if literal.datatype in _XSD_OK and literal.ill_typed is not True:
+                found.append((_skolem(s), p, literal))
+    return found
+
+
+@cache
+def _ranged_data_properties() -> frozenset[URIRef]:
+    _classes, _objects, data = _vocabulary()
+    onto = ontology_graph()
+    return frozenset(p for p in data if onto.value(p, rdflib.RDFS.range) is not None)
+
+
+def summarise(assertions: list[Assertion]) -> list[Assertion]:
+    """An equi-consistent ABox with one representative per kind of individual.
+
+    The ontology is in a fragment where an individual's implied types follow from its own
+    assertions alone: subclass and disjointness axioms, domains and ranges, nominals among the
+    ontology's own individuals, datatype ranges; no existential or cardinality restrictions,
+    no inverse, functional or chained properties, no property hierarchy (a test keeps it so).
+    Under such axioms the model is consistent exactly when every individual is, and an
+    individual's consistency depends only on its *signature*: its asserted types, the object
+    properties it has and receives, and its data properties (with the literal itself where the
+    property has a datatype range).  Individuals of one signature are checked once, through a
+    representative whose edges lead to (and come from) fresh individuals of their own, so that
+    the reasoner's work no longer grows with the size of the model.  The ontology's own
+    individuals (sb:Left, sb:Energy) keep their identity and their real edges.
+    """
+    known = defined_terms()
+    ranged = _ranged_data_properties()
+    types: dict[Node, set[Node]] = defaultdict(set)
+    # (property, target): target is kept for the ontology's own individuals, else None.
+    out_edges: dict[Node, set[tuple[URIRef, Node | None]]] = defaultdict(set)
+    in_edges: dict[Node, set[URIRef]] = defaultdict(set)
+    # (property, literal): the literal is kept where the property has a datatype range.
+    data: dict[Node, set[tuple[URIRef, Literal | None]]] = defaultdict(set)
+    samples: dict[tuple[Node, URIRef], Literal] = {}
+    nodes: set[Node] = set()
+    summary: list[Assertion] = []
+    for s, p, o in assertions:
+        if str(s) in known:
+            summary.append((s, p, o))  # a statement about the ontology's own individual
+            continue
+        nodes.add(s)
+        if p == _RDF_TYPE:
+            types[s].add(o)
+        elif isinstance(o, Literal):
+            data[s].add((p, o if p in ranged else None))
+            samples.setdefault((s, p), o)
+        elif str(o) in known:
+            out_edges[s].add((p, o))
+        else:
+            out_edges[s].add((p, None))
+            nodes.add(o)
+            in_edges[o].add(p)
+    kinds: dict[tuple[frozenset[object], ...], Node] = {}
+    for node in sorted(nodes, key=str):
+        signature = (frozenset(types[node]), frozenset(out_edges[node]),
+                     frozenset(in_edges[node]), frozenset(data[node]))
+        kinds.setdefault(signature, node)
+    fresh = iter(URIRef(f"urn:scalebridge:other:{k}") for k in itertools.count())
+    for index, member in enumerate(kinds.values()):
+        rep = URIRef(f"urn:scalebridge:kind:{index}")
+        summary.append((rep, _RDF_TYPE, _OWL.NamedIndividual))
+        summary += [(rep, _RDF_TYPE, kind) for kind in sorted(types[member], key=str)]
+        for prop, known_target in sorted(out_edges[member], key=str):
+            target: Node = known_target if known_target is not None else next(fresh)
+            if known_target is None:
+                summary.append((target, _RDF_TYPE, _OWL.NamedIndividual))
+            summary.append((rep, prop, target))
+        for prop in sorted(in_edges[member], key=str):
+            source = next(fresh)
+            summary += [(source, _RDF_TYPE, _OWL.NamedIndividual), (source, prop, rep)]
+        for prop, literal in sorted(data[member], key=str):
+            summary.append((rep, prop, literal if literal is not None else samples[(member, prop)]))
+    return summary
+
+
+def sanitised_export(model: rdflib.Graph, *, summarised: bool = True) -> bytes:
+    """N-Triples for the reasoner: the ontology's axioms and the (summarised) model assertions.
+
+    ``summarised=False`` keeps every whitelisted assertion as it is, which is what the tests
+    compare the summary against.
+    """
+    lines = [f"<{_EXPORT_IRI}> <{_RDF_TYPE}> <{_OWL.Ontology}> ."]
     annotations = set(ontology_graph().subjects(_RDF_TYPE, _OWL.AnnotationProperty))
     annotations |= {rdflib.RDFS.label, rdflib.RDFS.comment}
     for s, p, o in ontology_graph():
         if p == _OWL.imports or p in annotations or (p == _RDF_TYPE and o == _OWL.Ontology):
             continue  # labels, definitions and examples say nothing a reasoner needs
-        out.add((s, p, o))
-    for s, p, o in model:
-        if isinstance(s, Literal):
-            continue
-        if p == _RDF_TYPE:
-            if o in classes and str(o).startswith(SB_NAMESPACE):
-                out.add((_skolem(s), _RDF_TYPE, o))
-                out.add((_skolem(s), _RDF_TYPE, _OWL.NamedIndividual))
-        elif p in object_props and not isinstance(o, Literal):
-            out.add((_skolem(s), p, _skolem(o)))
-            out.add((_skolem(o), _RDF_TYPE, _OWL.NamedIndividual))
-        elif (
-            p in data_props
-            and isinstance(o, Literal)
-            and (o.datatype in _XSD_OK or o.datatype is None)
-        ):
-            literal = o
-            if literal.datatype is None and literal.language is None:
-                literal = Literal(str(literal), datatype=rdflib.XSD.string)
-            if literal.language is None and literal.ill_typed is not True:
-                out.add((_skolem(s), p, literal))
-    return out.serialize(format="nt", encoding="utf-8")
+        lines.append(f"{s.n3()} {p.n3()} {o.n3()} .")
+    assertions = whitelisted_assertions(model)
+    for s, p, o in summarise(assertions) if summarised else assertions:
+        lines.append(f"{s.n3()} {p.n3()} {o.n3()} .")
+    return ("\n".join(lines) + "\n").encode("utf-8")
 
 
 def hermit_classpath() -> str:
@@ -118,11 +212,17 @@ def hermit_classpath() -> str:
 
 
 def check_consistency(
-    model: rdflib.Graph, *, java: str = "java", timeout: float = 600.0, memory: str = "1g"
+    model: rdflib.Graph,
+    *,
+    java: str = "java",
+    timeout: float = 600.0,
+    memory: str = "1g",
+    summarised: bool = True,
 ) -> list[Diagnostic]:
     """HermiT's verdict on the model plus the ontology, as diagnostics (none when consistent).
 
-    ``java`` names the Java runtime; ``memory`` is its maximum heap (``-Xmx``).
+    ``java`` names the Java runtime; ``memory`` is its maximum heap (``-Xmx``); ``summarised``
+    says whether HermiT sees the summary of the model's assertions (see :func:`summarise`).
     """
     java_path = shutil.which(java)
     if java_path is None:
@@ -134,7 +234,7 @@ def check_consistency(
         ]
     with tempfile.TemporaryDirectory(prefix="scalebridge-owl-") as tmp:
         path = Path(tmp) / "model.nt"
-        path.write_bytes(sanitised_export(model))
+        path.write_bytes(sanitised_export(model, summarised=summarised))
         command = [java_path, f"-Xmx{memory}", "-cp", hermit_classpath(),
                    "org.semanticweb.HermiT.cli.CommandLine", "--consistency", path.as_uri()]
         try:
