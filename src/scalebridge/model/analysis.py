@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 import sympy
 
@@ -57,7 +57,7 @@ from scalebridge.model.types import (
 __all__ = [
     "TIME",
     "balance_measure",
-    "fields_of",
+    "fields_by_domain",
     "formula_measure",
     "measures",
     "owners",
@@ -199,12 +199,11 @@ def owners(model: Model) -> dict[IRI, set[IRI]]:
     a bridge or a coupling mentions).
     """
     found: dict[IRI, set[IRI]] = defaultdict(set)
+    on_domain = fields_by_domain(model)
     for submodel in model.submodels.values():
-        domains = set(submodel.domains)
         used: set[IRI] = set()
-        for variable in model.variables.values():
-            if variable.domain in domains:
-                used.add(variable.iri)
+        for domain_iri in submodel.domains:
+            used.update(on_domain.get(domain_iri, ()))
         for iri in submodel.equations:
             equation = model.equations.get(iri)
             if equation is None:
@@ -241,13 +240,10 @@ def owners(model: Model) -> dict[IRI, set[IRI]]:
     return dict(found)
 
 
-def fields_of(model: Model, submodel: IRI) -> list[IRI]:
-    """The fields living on the domains of ``submodel``, sorted."""
-    domains = set(model.submodels[submodel].domains) if submodel in model.submodels else set()
-    return sorted(v.iri for v in model.variables.values()
-                  if v.role is VariableRole.FIELD and v.domain in domains)
-
-
-def unique(items: Iterable[IRI]) -> list[IRI]:
-    """Sorted distinct items."""
-    return sorted(set(items))
+def fields_by_domain(model: Model) -> dict[IRI, list[IRI]]:
+    """Domain IRI -> the fields living on it, sorted (one pass over the variables)."""
+    found: dict[IRI, list[IRI]] = defaultdict(list)
+    for variable in model.variables.values():
+        if variable.role is VariableRole.FIELD and variable.domain is not None:
+            found[variable.domain].append(variable.iri)
+    return {domain: sorted(fields) for domain, fields in found.items()}

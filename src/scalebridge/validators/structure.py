@@ -48,7 +48,7 @@ from collections.abc import Iterable
 import networkx as nx
 
 from scalebridge.diagnostics import Code, Diagnostic
-from scalebridge.model.analysis import owners, referenced_variables
+from scalebridge.model.analysis import fields_by_domain, owners, referenced_variables
 from scalebridge.model.types import (
     IRI,
     BridgeKind,
@@ -92,8 +92,9 @@ def check_structure(model: Model) -> list[Diagnostic]:
     found += _initial_values(model)
     found += _determinedness(model)
     found += _algebraic_loops(model)
-    found += _nesting_cycles(model)
-    found += _bridges_in_couplings(model)
+    owner = owners(model)
+    found += _nesting_cycles(model, owner)
+    found += _bridges_in_couplings(model, owner)
     found += _operators_and_sides(model)
     found += _orphans(model)
     return found
@@ -214,8 +215,7 @@ def _direction(model: Model, bridge_iris: Iterable[IRI],
     return sources, targets
 
 
-def _nesting_cycles(model: Model) -> Iterable[Diagnostic]:
-    owner = owners(model)
+def _nesting_cycles(model: Model, owner: dict[IRI, set[IRI]]) -> Iterable[Diagnostic]:
     graph: nx.DiGraph[IRI] = nx.DiGraph()
     for coupling in model.couplings.values():
         if coupling.kind is not CouplingKind.ONE_WAY_NESTING:
@@ -239,8 +239,7 @@ def _nesting_cycles(model: Model) -> Iterable[Diagnostic]:
         )
 
 
-def _bridges_in_couplings(model: Model) -> Iterable[Diagnostic]:
-    owner = owners(model)
+def _bridges_in_couplings(model: Model, owner: dict[IRI, set[IRI]]) -> Iterable[Diagnostic]:
     for coupling in model.couplings.values():
         pair = set(coupling.submodels)
         for iri in coupling.bridges:
@@ -302,10 +301,10 @@ def _operators_and_sides(model: Model) -> Iterable[Diagnostic]:
                     path=str(SB.velocityY),
                 )
     balanced = {e.field for e in model.equations.values()}
+    on_domain = fields_by_domain(model)
     for domain in model.domains.values():
         allowed = _SIDES[domain.kind]
-        fields = sorted(v.iri for v in model.variables.values()
-                        if v.domain == domain.iri and v.iri in balanced)
+        fields = [f for f in on_domain.get(domain.iri, ()) if f in balanced]
         for boundary in domain.boundaries:
             if boundary.side not in allowed:
                 yield _side(domain.iri, domain.kind, boundary.side, boundary.iri, SB.at)
