@@ -31,6 +31,7 @@ from scalebridge.ontology.resources import (
     defined_terms,
     shape_context,
     shapes_graph,
+    validation_shapes,
 )
 
 __all__ = ["check_shapes"]
@@ -70,7 +71,7 @@ def check_shapes(graph: rdflib.Graph) -> list[Diagnostic]:
     shapes = shapes_graph()
     _conforms, results, _text = pyshacl.validate(
         data,
-        shacl_graph=shapes,
+        shacl_graph=validation_shapes(),
         inference="none",
         advanced=False,
         allow_warnings=True,
