@@ -121,7 +121,7 @@ Example
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
@@ -130,6 +130,7 @@ from typing import Any
 import numpy as np
 import sympy
 
+from scalebridge.model import numeric
 from scalebridge.model.analysis import measures, owners, quantity_measure, si_value
 from scalebridge.model.dimensional import Measure
 from scalebridge.model.dimensions import Dimension, UnitError, parse_unit
@@ -644,9 +645,28 @@ class _Evaluator:
                 mapping[symbol] = sympy.Float(value)
         return expr.xreplace(mapping), missing
 
+    def lookup(self, point: Point) -> Callable[[sympy.Symbol], float | None]:
+        """The value of a symbol at ``point`` (None when unknown), for the numeric walker."""
+        coordinates = dict(point)
+
+        def value_of(symbol: sympy.Symbol) -> float | None:
+            if symbol.name in _COORDINATES:
+                return coordinates.get(symbol.name)
+            iri = self.iris.get(symbol)
+            return self.value(iri, point) if iri is not None else None
+
+        return value_of
+
     def evaluate(self, expr: sympy.Expr | None, point: Point) -> float | None:
         if expr is None:
             return None
+        try:
+            value = numeric.evaluate(expr, self.lookup(point))
+            return None if math.isnan(value) else value
+        except numeric.UndefinedError:
+            return None
+        except numeric.UnsupportedError:
+            pass  # SymPy knows more functions (expint)
         try:
             substituted, missing = self.substitute(expr, point)
             if missing:
@@ -656,6 +676,33 @@ class _Evaluator:
             # SymPy fails in many ways on degenerate input; an estimate that cannot be
             # computed is simply absent.
             return None
+
+    def gradient(
+        self, expr: sympy.Expr, point: Point, wrt: Sequence[sympy.Symbol]
+    ) -> tuple[float, ...] | None:
+        """Partial derivatives of ``expr`` at ``point``; None when one has no finite value."""
+        try:
+            found = numeric.gradient(expr, self.lookup(point), wrt)[1]
+            return None if any(math.isnan(g) for g in found) else found
+        except numeric.UndefinedError:
+            return None
+        except numeric.UnsupportedError:
+            pass
+        present = expr.free_symbols
+        partials: list[float] = []
+        for symbol in wrt:
+            if symbol not in present:
+                partials.append(0.0)
+                continue
+            try:
+                derivative = sympy.diff(expr, symbol)
+            except Exception:  # as in evaluate
+                return None
+            value = self.evaluate(derivative, point)
+            if value is None:
+                return None
+            partials.append(value)
+        return tuple(partials)
 
     def missing(self, expr: sympy.Expr, point: Point) -> list[str]:
         """Names of the variables whose unknown values keep ``expr`` from a number."""
@@ -788,25 +835,16 @@ def _compartment_modes(
     size = len(states)
     jacobian = np.zeros((size, size))
     for i, row in enumerate(rows):
-        present = row.free_symbols
-        for j, state in enumerate(states):
-            if state not in present:
-                continue
-            try:
-                derivative = sympy.diff(row, state)
-            except Exception:  # as in _Evaluator.evaluate
-                return [], (), [f"the balance {_short((dynamic + static)[i].iri)} cannot be "
-                                "differentiated"]
-            value = ev.evaluate(derivative, _T0)
-            if value is None:
-                names = ev.missing(derivative, _T0)
-                why = (
-                    "no value is known for " + ", ".join(names)
-                    if names
-                    else "a derivative has no finite value at the initial state"
-                )
-                return [], (), [f"the Jacobian of the compartment balances: {why}"]
-            jacobian[i, j] = value
+        derivatives = ev.gradient(row, _T0, states)
+        if derivatives is None:
+            names = ev.missing(row, _T0)
+            why = (
+                "no value is known for " + ", ".join(names)
+                if names
+                else "a derivative has no finite value at the initial state"
+            )
+            return [], (), [f"the Jacobian of the compartment balances: {why}"]
+        jacobian[i, :] = derivatives
     n = len(dynamic)
     reduced = jacobian[:n, :n]
     if static:
