@@ -237,7 +237,12 @@ def render_vocab_module() -> str:
         f'    _NS = Namespace("{SB_NAMESPACE}")\n'
         "    _fail = True\n"
         f"    _extras = [{extra_text}]  # noqa: RUF012 - rdflib's declared form\n\n"
-        f"{body}\n"
+        f"{body}\n\n\n"
+        "# rdflib makes a new URIRef on every attribute access (through the metaclass's\n"
+        "# __getattr__, a microsecond each, a million times for a large model); stored terms are\n"
+        "# found by plain attribute lookup instead.\n"
+        "for _name in SB.__annotations__:\n"
+        "    setattr(SB, _name, SB._NS[_name])\n"
     )
 
 

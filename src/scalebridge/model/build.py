@@ -46,6 +46,7 @@ from rdflib.term import BNode, Literal, Node, URIRef
 from scalebridge.diagnostics import Code, Diagnostic, Report
 from scalebridge.model.dimensions import Unit, UnitError, parse_unit, quantity_kind_dimension
 from scalebridge.model.expressions import FormulaError, parse_formula
+from scalebridge.model.triples import TripleIndex
 from scalebridge.model.types import (
     COORDINATES,
     IRI,
@@ -145,7 +146,7 @@ def namespace_of(iri: str) -> str:
     return iri[: cut + 1] if cut >= 0 else ""
 
 
-def named_ancestor(graph: rdflib.Graph, node: Node) -> URIRef | None:
+def named_ancestor(graph: rdflib.Graph | TripleIndex, node: Node) -> URIRef | None:
     """The node itself if it has an IRI, else the nearest named node that points at it."""
     current: Node = node
     for _ in range(64):
@@ -172,7 +173,7 @@ def build_model(graph: rdflib.Graph) -> tuple[Model, Report]:
 
 class _Builder:
     def __init__(self, graph: rdflib.Graph) -> None:
-        self.g = graph
+        self.g = TripleIndex(graph)
         self.diagnostics: list[Diagnostic] = []
         self._reported: set[Diagnostic] = set()
         self.faulty: set[tuple[IRI, str]] = set()

@@ -182,3 +182,10 @@ class SB(DefinedNamespace):
     volume: URIRef
     weights: URIRef
     width: URIRef
+
+
+# rdflib makes a new URIRef on every attribute access (through the metaclass's
+# __getattr__, a microsecond each, a million times for a large model); stored terms are
+# found by plain attribute lookup instead.
+for _name in SB.__annotations__:
+    setattr(SB, _name, SB._NS[_name])
