@@ -10,6 +10,7 @@ from scalebridge.diagnostics import Code, Severity
 from scalebridge.ontology.resources import SB_NAMESPACE, ontology_graph
 from scalebridge.ontology.vocab import SB
 from scalebridge.validators.consistency import (
+    ConsistencyCheck,
     check_consistency,
     sanitised_export,
     summarise,
@@ -116,11 +117,21 @@ def test_the_ontology_stays_in_the_fragment_the_summary_is_sound_for() -> None:
     assert not {p for p in logical if str(p).startswith(SB_NAMESPACE)}
     types = {o for o in onto.objects(None, rdflib.RDF.type) if not str(o).startswith(SB_NAMESPACE)}
     assert types <= _FRAGMENT_TYPES, types - _FRAGMENT_TYPES
+    # datatype ranges are named datatypes (no facets), so a literal fits by its datatype alone
+    for prop in onto.subjects(rdflib.RDF.type, rdflib.OWL.DatatypeProperty):
+        for target in onto.objects(prop, rdflib.RDFS.range):
+            assert str(target).startswith(str(rdflib.XSD)), (prop, target)
 
 
 def _owl_cases() -> list[Path]:
     broken = REPO / "tests" / "resources" / "broken"
-    named = ("field_on_parameter", "hierarchical_and_concurrent", "valid_base", "coupling_self")
+    named = (
+        "field_on_parameter",
+        "hierarchical_and_concurrent",
+        "valid_base",
+        "coupling_self",
+        "string_number",
+    )
     cases = [broken / f"{name}.ttl" for name in named]
     cases += sorted((broken / "conservation").glob("*.ttl"))[:6]
     return cases + sorted((REPO / "examples").glob("*/model.ttl"))
@@ -160,3 +171,22 @@ def test_missing_java_skips_the_check_with_information() -> None:
         _graph(":c a sb:Hierarchical, sb:Concurrent ."), java="no-such-java-runtime"
     )
     assert [(d.code, d.severity) for d in found] == [(Code.OWL_REASONER_UNAVAILABLE, Severity.INFO)]
+
+
+def test_a_background_check_that_is_abandoned_leaves_no_process_behind() -> None:
+    graph = _graph(":c a sb:Hierarchical, sb:Concurrent .")
+    with ConsistencyCheck(graph) as check:
+        process = check._process
+        assert process is not None
+    assert process.poll() is not None  # stopped on leaving the block, verdict never asked for
+    with ConsistencyCheck(graph) as check:
+        first = check.result()
+        assert check.result() is first  # asked twice, run once
+    assert [d.code for d in first] == [Code.OWL_INCONSISTENT]
+
+
+def test_a_reasoner_that_takes_too_long_is_reported_not_waited_for() -> None:
+    graph = _graph(":c a sb:Concurrent .")
+    found = check_consistency(graph, timeout=0.01)
+    assert [d.code for d in found] == [Code.OWL_REASONER_UNAVAILABLE]
+    assert "did not finish within" in found[0].message

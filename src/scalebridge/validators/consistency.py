@@ -33,11 +33,13 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import cast
 
 import rdflib
 from rdflib.term import BNode, Literal, Node, URIRef
@@ -51,6 +53,7 @@ from scalebridge.ontology.resources import (
 )
 
 __all__ = [
+    "ConsistencyCheck",
     "check_consistency",
     "hermit_classpath",
     "sanitised_export",
@@ -98,19 +101,20 @@ def whitelisted_assertions(model: rdflib.Graph) -> list[Assertion]:
     expression); literals keep only the standard XSD datatypes, well-typed.
     """
     classes, object_props, data_props = _vocabulary()
+    sb_classes = {c for c in classes if str(c).startswith(SB_NAMESPACE)}
     found: list[Assertion] = []
+    append = found.append
     for s, p, o in model:
-        if isinstance(s, Literal) or not isinstance(p, URIRef):
-            continue
         if p == _RDF_TYPE:
-            if o in classes and str(o).startswith(SB_NAMESPACE):
-                found.append((_skolem(s), _RDF_TYPE, o))
-        elif p in object_props and not isinstance(o, Literal):
-            found.append((_skolem(s), p, _skolem(o)))
+            if o in sb_classes:
+                append((_skolem(s), _RDF_TYPE, o))
+        elif p in object_props:
+            if not isinstance(o, Literal):
+                append((_skolem(s), cast(URIRef, p), _skolem(o)))
         elif p in data_props and isinstance(o, Literal) and o.language is None:
             literal = o if o.datatype is not None else Literal(str(o), datatype=rdflib.XSD.string)
             if literal.datatype in _XSD_OK and literal.ill_typed is not True:
-                found.append((_skolem(s), p, literal))
+                append((_skolem(s), cast(URIRef, p), literal))
     return found
 
 
@@ -130,34 +134,37 @@ def summarise(assertions: list[Assertion]) -> list[Assertion]:
     no inverse, functional or chained properties, no property hierarchy (a test keeps it so).
     Under such axioms the model is consistent exactly when every individual is, and an
     individual's consistency depends only on its *signature*: its asserted types, the object
-    properties it has and receives, and its data properties (with the literal itself where the
-    property has a datatype range).  Individuals of one signature are checked once, through a
-    representative whose edges lead to (and come from) fresh individuals of their own, so that
-    the reasoner's work no longer grows with the size of the model.  The ontology's own
-    individuals (sb:Left, sb:Energy) keep their identity and their real edges.
+    properties it has and receives, and its data properties (with the literal's datatype where
+    the property has a datatype range: the whitelist passes only well-typed literals of the
+    standard datatypes, and the ontology's ranges are plain datatypes, so whether a literal
+    fits a range depends on its datatype alone).  Individuals of one signature are checked
+    once, through a representative whose edges lead to (and come from) fresh individuals of
+    their own, so that the reasoner's work no longer grows with the size of the model.  The
+    ontology's own individuals (sb:Left, sb:Energy) keep their identity and their real edges.
     """
-    known = defined_terms()
+    known = {URIRef(term) for term in defined_terms()}
     ranged = _ranged_data_properties()
     types: dict[Node, set[Node]] = defaultdict(set)
     # (property, target): target is kept for the ontology's own individuals, else None.
     out_edges: dict[Node, set[tuple[URIRef, Node | None]]] = defaultdict(set)
     in_edges: dict[Node, set[URIRef]] = defaultdict(set)
-    # (property, literal): the literal is kept where the property has a datatype range.
-    data: dict[Node, set[tuple[URIRef, Literal | None]]] = defaultdict(set)
-    samples: dict[tuple[Node, URIRef], Literal] = {}
+    # (property, datatype): the datatype is kept where the property has a datatype range.
+    data: dict[Node, set[tuple[URIRef, URIRef | None]]] = defaultdict(set)
+    samples: dict[tuple[Node, URIRef, URIRef | None], Literal] = {}
     nodes: set[Node] = set()
     summary: list[Assertion] = []
     for s, p, o in assertions:
-        if str(s) in known:
+        if s in known:
             summary.append((s, p, o))  # a statement about the ontology's own individual
             continue
         nodes.add(s)
         if p == _RDF_TYPE:
             types[s].add(o)
         elif isinstance(o, Literal):
-            data[s].add((p, o if p in ranged else None))
-            samples.setdefault((s, p), o)
-        elif str(o) in known:
+            datatype = o.datatype if p in ranged else None
+            data[s].add((p, datatype))
+            samples.setdefault((s, p, datatype), o)
+        elif o in known:
             out_edges[s].add((p, o))
         else:
             out_edges[s].add((p, None))
@@ -181,8 +188,8 @@ def summarise(assertions: list[Assertion]) -> list[Assertion]:
         for prop in sorted(in_edges[member], key=str):
             source = next(fresh)
             summary += [(source, _RDF_TYPE, _OWL.NamedIndividual), (source, prop, rep)]
-        for prop, literal in sorted(data[member], key=str):
-            summary.append((rep, prop, literal if literal is not None else samples[(member, prop)]))
+        for prop, datatype in sorted(data[member], key=str):
+            summary.append((rep, prop, samples[(member, prop, datatype)]))
     return summary
 
 
@@ -224,32 +231,99 @@ def check_consistency(
     ``java`` names the Java runtime; ``memory`` is its maximum heap (``-Xmx``); ``summarised``
     says whether HermiT sees the summary of the model's assertions (see :func:`summarise`).
     """
-    java_path = shutil.which(java)
-    if java_path is None:
-        return [
-            Diagnostic.make(
-                Code.OWL_REASONER_UNAVAILABLE,
-                "the OWL consistency check was skipped: no Java runtime was found",
-            )
-        ]
-    with tempfile.TemporaryDirectory(prefix="scalebridge-owl-") as tmp:
-        path = Path(tmp) / "model.nt"
+    with ConsistencyCheck(
+        model, java=java, timeout=timeout, memory=memory, summarised=summarised
+    ) as check:
+        return check.result()
+
+
+class ConsistencyCheck:
+    """A HermiT run in the background: start it, do other work, then ask for its verdict.
+
+    The Java process runs on another core while Python goes on with the other checks; on a
+    small model its start-up (about 0.7 s) is most of the OWL check.  Use it as a context
+    manager so that the process is stopped and its files removed whatever happens::
+
+        with ConsistencyCheck(graph) as owl:
+            ...  # other checks
+            findings = owl.result()
+    """
+
+    def __init__(
+        self,
+        model: rdflib.Graph,
+        *,
+        java: str = "java",
+        timeout: float = 600.0,
+        memory: str = "1g",
+        summarised: bool = True,
+    ) -> None:
+        self._model = model
+        self._timeout = timeout
+        self._started = time.monotonic()
+        self._process: subprocess.Popen[str] | None = None
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self._verdict: list[Diagnostic] | None = None
+        java_path = shutil.which(java)
+        if java_path is None:
+            self._verdict = [
+                Diagnostic.make(
+                    Code.OWL_REASONER_UNAVAILABLE,
+                    "the OWL consistency check was skipped: no Java runtime was found",
+                )
+            ]
+            return
+        self._tmp = tempfile.TemporaryDirectory(prefix="scalebridge-owl-")
+        path = Path(self._tmp.name) / "model.nt"
         path.write_bytes(sanitised_export(model, summarised=summarised))
         command = [java_path, f"-Xmx{memory}", "-cp", hermit_classpath(),
                    "org.semanticweb.HermiT.cli.CommandLine", "--consistency", path.as_uri()]
         try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
-                                  check=False)
-        except subprocess.TimeoutExpired:
-            return [_unavailable(f"HermiT did not finish within {timeout:.0f} s")]
+            self._process = subprocess.Popen(
+                command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            )
         except OSError as err:
-            return [_unavailable(f"Java could not be started: {err}")]
-    if "InconsistentOntologyException" in done.stderr or "is not satisfiable" in done.stdout:
-        return _explain(model)
-    if done.returncode == 0 and "is satisfiable" in done.stdout:
-        return []
-    lines = [line for line in done.stderr.splitlines() if line.strip()]
-    return [_unavailable(lines[0][:200] if lines else f"exit status {done.returncode}")]
+            self._verdict = [_unavailable(f"Java could not be started: {err}")]
+            self.close()
+
+    def __enter__(self) -> ConsistencyCheck:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop HermiT if it is still running and remove its input file."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+            self._process.communicate()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    def result(self) -> list[Diagnostic]:
+        """Wait for HermiT (within the timeout, counted from the start) and return its verdict."""
+        if self._verdict is not None:
+            return self._verdict
+        assert self._process is not None
+        left = max(0.1, self._timeout - (time.monotonic() - self._started))
+        try:
+            stdout, stderr = self._process.communicate(timeout=left)
+        except subprocess.TimeoutExpired:
+            self._verdict = [_unavailable(f"HermiT did not finish within {self._timeout:.0f} s")]
+            self.close()
+            return self._verdict
+        self.close()
+        self._verdict = self._judge(self._process.returncode, stdout, stderr)
+        return self._verdict
+
+    def _judge(self, returncode: int, stdout: str, stderr: str) -> list[Diagnostic]:
+        if "InconsistentOntologyException" in stderr or "is not satisfiable" in stdout:
+            return _explain(self._model)
+        if returncode == 0 and "is satisfiable" in stdout:
+            return []
+        lines = [line for line in stderr.splitlines() if line.strip()]
+        return [_unavailable(lines[0][:200] if lines else f"exit status {returncode}")]
 
 
 def _unavailable(reason: str) -> Diagnostic:
