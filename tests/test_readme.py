@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pytest
+
 from scalebridge.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
@@ -33,3 +35,19 @@ def test_quickstart_break_it_step_prints_what_the_readme_shows(tmp_path: Path) -
 def test_every_cli_option_is_in_the_reference() -> None:
     for option in ("--format", "--strict", "--no-reasoner", "--color", "--version"):
         assert option in README
+
+
+def test_the_deeper_checks_print_what_the_readme_shows(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO / "tests" / "resources" / "broken")
+    for relative in ("units/term_mismatch.ttl", "timescales/hierarchical_overlap.ttl"):
+        out = io.StringIO()
+        assert main(["validate", relative], stdout=out) == 1
+        finding = [line for line in out.getvalue().splitlines() if not line[:1].isdigit()]
+        assert finding and finding[0].startswith(relative)
+        for line in finding:
+            assert line in README, line
+
+
+def test_every_command_is_in_the_reference() -> None:
+    for command in ("scalebridge validate MODEL", "scalebridge plot ssm MODEL", "-o PNG"):
+        assert command in README
