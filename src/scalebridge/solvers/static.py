@@ -1,0 +1,190 @@
+"""Algebraic (static) problems: scalar roots, nonlinear systems and minimisation.
+
+Quasi-static submodels (an equilibrium temperature, a steady balance) are solved here rather
+than integrated.  Each solver checks that SciPy really converged and otherwise raises
+:class:`~scalebridge.solvers.errors.NumericalFailure` whose ``field`` is the ``name`` of the
+unknown, so the report says what could not be solved.  Units are those of the caller's
+functions.
+
+Example
+-------
+>>> root = solve_scalar(lambda x: x**2 - 2.0, lower=0.0, upper=2.0, guess=None, name="x")
+>>> round(root, 12)
+1.414213562373
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import scipy.optimize
+from numpy.typing import ArrayLike, NDArray
+
+from scalebridge.solvers.errors import NumericalFailure
+
+__all__ = ["minimise", "solve_scalar", "solve_system"]
+
+FloatArray = NDArray[np.float64]
+
+# A system solution is accepted only if the residual has fallen this far below the initial one
+# (or below this absolute size when the initial residual is already small): hybr can stop on a
+# stagnating iterate and still report success.
+_RESIDUAL_REDUCTION = 1e-8
+
+
+def solve_scalar(
+    f: Callable[[float], float],
+    *,
+    lower: float | None = None,
+    upper: float | None = None,
+    guess: float | None = None,
+    name: str,
+    submodel: str | None = None,
+    time: float | None = None,
+) -> float:
+    """A root of ``f``: Brent's method when ``[lower, upper]`` brackets one, else Newton.
+
+    Newton (secant steps, since no derivative is given) starts from ``guess``; a root it finds
+    outside the given bounds is refused.  Without a bracket or a guess, or when the iteration
+    does not converge, :class:`NumericalFailure` names ``name``.
+
+    Example
+    -------
+    >>> round(solve_scalar(lambda x: x**3 - 8.0, guess=1.0, name="x"), 10)
+    2.0
+    """
+
+    def fail(why: str) -> NumericalFailure:
+        return NumericalFailure(
+            f"no root of the equation for {name!r}: {why}",
+            submodel=submodel,
+            field=name,
+            time=time,
+        )
+
+    if lower is not None and upper is not None:
+        if not lower < upper:
+            raise ValueError(f"the bracket [{lower}, {upper}] is empty")
+        f_lower, f_upper = f(lower), f(upper)
+        if f_lower == 0.0:
+            return float(lower)
+        if f_upper == 0.0:
+            return float(upper)
+        if math.isfinite(f_lower * f_upper) and f_lower * f_upper < 0.0:
+            root, result = scipy.optimize.brentq(
+                f,
+                lower,
+                upper,
+                xtol=1e-14,
+                rtol=4.0 * np.finfo(float).eps,
+                full_output=True,
+                disp=False,
+            )
+            if not result.converged:
+                raise fail(f"brentq stopped after {result.iterations} iterations ({result.flag})")
+            return float(root)
+    if guess is None:
+        raise fail(
+            f"[{lower}, {upper}] does not bracket a sign change and no starting guess was given"
+        )
+    root, result = scipy.optimize.newton(f, guess, maxiter=100, full_output=True, disp=False)
+    value = float(root)
+    if not result.converged or not math.isfinite(value):
+        raise fail(f"Newton from {guess} did not converge ({result.flag})")
+    if (lower is not None and value < lower) or (upper is not None and value > upper):
+        raise fail(f"Newton converged to {value}, outside [{lower}, {upper}]")
+    return value
+
+
+def solve_system(
+    F: Callable[[FloatArray], ArrayLike],  # noqa: N803 - the residual F(x) = 0
+    J: Callable[[FloatArray], ArrayLike] | None,  # noqa: N803 - its Jacobian dF/dx
+    x0: ArrayLike,
+    *,
+    name: str,
+    submodel: str | None = None,
+    time: float | None = None,
+) -> FloatArray:
+    """A solution of ``F(x) = 0`` by Powell's hybrid method (MINPACK ``hybrj``).
+
+    ``J(x)`` is the Jacobian ``dF/dx`` (``None``: finite differences).  The result is refused,
+    with :class:`NumericalFailure` naming ``name``, unless SciPy reports success and the
+    residual has dropped by a factor 1e8 (or below 1e-8 in absolute terms).
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> F = lambda x: np.array([x[0] + x[1] - 3.0, x[0] - x[1] - 1.0])
+    >>> J = lambda x: np.array([[1.0, 1.0], [1.0, -1.0]])
+    >>> solve_system(F, J, np.zeros(2), name="xy").round(12).tolist()
+    [2.0, 1.0]
+    """
+    start = np.array(x0, dtype=np.float64).ravel()
+
+    def residual(x: FloatArray) -> FloatArray:
+        return np.asarray(F(x), dtype=np.float64).ravel()
+
+    initial = float(np.max(np.abs(residual(start)), initial=0.0))
+    result = scipy.optimize.root(residual, start, jac=J, method="hybr")
+    solution = np.asarray(result.x, dtype=np.float64)
+    final = np.max(np.abs(residual(solution)), initial=0.0)
+    tolerance = _RESIDUAL_REDUCTION * max(initial, 1.0)
+    if not (result.success and np.all(np.isfinite(solution)) and final <= tolerance):
+        raise NumericalFailure(
+            f"no solution of the system for {name!r}: {result.message} "
+            f"(largest residual {final:.3g})",
+            submodel=submodel,
+            field=name,
+            time=time,
+        )
+    return solution
+
+
+def minimise(
+    f: Callable[[FloatArray], float],
+    grad: Callable[[FloatArray], ArrayLike] | None,
+    x0: ArrayLike,
+    *,
+    name: str,
+    bounds: ArrayLike | None = None,
+    gtol: float = 1e-8,
+    submodel: str | None = None,
+    time: float | None = None,
+) -> FloatArray:
+    """A local minimiser of ``f`` by BFGS, or L-BFGS-B when ``bounds`` (an ``(n, 2)`` array of
+    lower and upper limits, ``None`` entries allowed) are given.
+
+    ``grad(x)`` is the gradient (``None``: finite differences); the run stops when its largest
+    component is below ``gtol`` (units of f per unit of x; SciPy's default, 1e-5, leaves x
+    accurate to only about 1e-6).  A run that does not converge
+    raises :class:`NumericalFailure` naming ``name``; BFGS's "precision loss" stop is accepted
+    when the gradient there is negligible, since that is how it usually ends at an optimum.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> f = lambda x: float((x[0] - 1.0) ** 2 + 10.0 * (x[1] + 2.0) ** 2)
+    >>> g = lambda x: np.array([2.0 * (x[0] - 1.0), 20.0 * (x[1] + 2.0)])
+    >>> minimise(f, g, np.zeros(2), name="p").round(6).tolist()
+    [1.0, -2.0]
+    """
+    start = np.array(x0, dtype=np.float64).ravel()
+    method = "BFGS" if bounds is None else "L-BFGS-B"
+    result = scipy.optimize.minimize(
+        f, start, jac=grad, method=method, bounds=bounds, options={"gtol": gtol}
+    )
+    solution = np.asarray(result.x, dtype=np.float64)
+    accepted = bool(result.success)
+    if not accepted and method == "BFGS" and result.status == 2 and grad is not None:
+        gradient_norm = float(np.max(np.abs(np.asarray(grad(solution), dtype=np.float64))))
+        accepted = gradient_norm <= math.sqrt(np.finfo(float).eps) * max(1.0, abs(result.fun))
+    if not (accepted and np.all(np.isfinite(solution))):
+        raise NumericalFailure(
+            f"minimisation for {name!r} did not converge: {result.message}",
+            submodel=submodel,
+            field=name,
+            time=time,
+        )
+    return solution
