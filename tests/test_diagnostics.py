@@ -57,6 +57,8 @@ def test_every_code_is_in_the_catalogue_with_title_hint_and_explanation() -> Non
             "CONSERVATION",
             "TIMESCALE",
             "STRUCTURE",
+            "COMPOSE",
+            "RUN",
         }
 
 

@@ -137,6 +137,10 @@ class Code(StrEnum):
     STRUCTURE_BRIDGE_OUTSIDE_COUPLING = "STRUCTURE_BRIDGE_OUTSIDE_COUPLING"
     STRUCTURE_OPERATOR_DOMAIN = "STRUCTURE_OPERATOR_DOMAIN"
     STRUCTURE_ORPHAN = "STRUCTURE_ORPHAN"
+    COMPOSE_UNSUPPORTED = "COMPOSE_UNSUPPORTED"
+    COMPOSE_NO_DURATION = "COMPOSE_NO_DURATION"
+    COMPOSE_INVALID_OVERRIDE = "COMPOSE_INVALID_OVERRIDE"
+    RUN_NUMERICAL_FAILURE = "RUN_NUMERICAL_FAILURE"
 
 
 @dataclass(frozen=True, slots=True)
@@ -599,6 +603,29 @@ CATALOGUE: dict[Code, CodeInfo] = {
         "An equation, relation or domain is declared but no submodel lists it, so it would "
         "never be solved.",
         "List it in a submodel (sb:hasEquation, sb:hasRelation, sb:onDomain) or remove it."),
+    Code.COMPOSE_UNSUPPORTED: CodeInfo(
+        "Construct the composer cannot lower yet", _E,
+        "The model is valid, but the composer has no solver for this construct yet; it refuses "
+        "rather than run something else.",
+        "Run the submodels that can be lowered from files of their own, or follow the project's "
+        "issues for the construct."),
+    Code.COMPOSE_NO_DURATION: CodeInfo(
+        "Submodel without a duration", _E,
+        "A time-dependent submodel needs to know how long to run: sb:duration on the submodel "
+        "or on the model.",
+        "Add sb:duration [ sb:value 1.0 ; sb:unit unit:HR ] to the submodel."),
+    Code.COMPOSE_INVALID_OVERRIDE: CodeInfo(
+        "Parameter override that does not apply", _E,
+        "A --set PARAM=VALUE names a parameter the model does not have, or a value that is not "
+        "a number.",
+        "Use the parameter's name as `scalebridge inspect` lists it, and a plain number in its "
+        "declared unit."),
+    Code.RUN_NUMERICAL_FAILURE: CodeInfo(
+        "Numerical failure", _E,
+        "A solver produced a value that is not finite, was asked for an unstable step, or did "
+        "not converge; the message names the submodel, the field and the time.",
+        "Check the parameters and initial values near that time, or declare a smaller "
+        "sb:timeStep."),
 }
 
 

@@ -94,7 +94,9 @@ def test_manifest_is_large_enough() -> None:
 
 def test_every_code_is_exercised_by_a_broken_model() -> None:
     exercised = set().union(*(c.expect for c in CASES))
-    assert exercised == {str(code) for code in Code}
+    # COMPOSE_ and RUN_ codes come from compose and run, not validate (tests/composer has them).
+    validating = {str(code) for code in Code if not code.value.startswith(("COMPOSE_", "RUN_"))}
+    assert exercised == validating
 
 
 def test_the_base_model_of_the_broken_cases_is_clean() -> None:

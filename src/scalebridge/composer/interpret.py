@@ -1,0 +1,298 @@
+"""An interpreter of the IR: the test oracle for the generated code.
+
+It runs a :class:`~scalebridge.composer.ir.ProgramIR` without generating any code: SymPy
+expressions are evaluated by walking their trees with NumPy (:func:`evaluate`), and the same
+solvers are called as the generated module calls.  The generated module and this interpreter
+share the IR and the solver library and nothing else (not the printer, not the generated
+glue), so their agreement checks the code generator.
+
+Example
+-------
+>>> x = sympy.Symbol("x", real=True)
+>>> evaluate(sympy.exp(-x) * 2, {x: numpy.array([0.0, 1.0])}).round(6).tolist()
+[2.0, 0.735759]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy
+import scipy.sparse
+import scipy.special
+import sympy
+from numpy.typing import NDArray
+
+from scalebridge.composer.ir import (
+    BoundaryIR,
+    CompartmentSystemIR,
+    FieldProblemIR,
+    Method,
+    ProgramIR,
+    SubmodelIR,
+    T,
+    X,
+    Y,
+)
+from scalebridge.solvers import boundaries, finite_volume, grids, linear, static, time_stepping
+from scalebridge.solvers.errors import NumericalFailure
+
+__all__ = ["evaluate", "interpret"]
+
+Value = Any  # a float or a NumPy array
+Env = Mapping[sympy.Symbol, Value]
+
+_UNARY: dict[type, Callable[[Value], Value]] = {
+    sympy.exp: numpy.exp,
+    sympy.log: numpy.log,
+    sympy.sin: numpy.sin,
+    sympy.cos: numpy.cos,
+    sympy.tan: numpy.tan,
+    sympy.sinh: numpy.sinh,
+    sympy.cosh: numpy.cosh,
+    sympy.tanh: numpy.tanh,
+    sympy.atan: numpy.arctan,
+    sympy.erf: scipy.special.erf,
+    sympy.erfc: scipy.special.erfc,
+    sympy.Abs: numpy.abs,
+    sympy.sign: numpy.sign,
+}
+_COMPARE: dict[str, Callable[[Value, Value], Value]] = {
+    "<": numpy.less,
+    "<=": numpy.less_equal,
+    ">": numpy.greater,
+    ">=": numpy.greater_equal,
+    "==": numpy.equal,
+    "!=": numpy.not_equal,
+}
+
+
+def evaluate(expr: Any, env: Env) -> Value:
+    """The value of ``expr`` with NumPy, each symbol's value taken from ``env``."""
+    if isinstance(expr, sympy.Symbol):
+        return env[expr]
+    if isinstance(expr, sympy.Number) or expr in (sympy.pi, sympy.E):
+        return float(expr)
+    if expr is sympy.true:
+        return True
+    if expr is sympy.false:
+        return False
+    args = expr.args
+    if isinstance(expr, sympy.Add):
+        total = evaluate(args[0], env)
+        for arg in args[1:]:
+            total = total + evaluate(arg, env)
+        return total
+    if isinstance(expr, sympy.Mul):
+        product = evaluate(args[0], env)
+        for arg in args[1:]:
+            product = product * evaluate(arg, env)
+        return product
+    if isinstance(expr, sympy.Pow):
+        base, exponent = evaluate(args[0], env), evaluate(args[1], env)
+        return numpy.power(numpy.asarray(base, dtype=float), exponent)
+    if isinstance(expr, sympy.Piecewise):
+        conditions = [numpy.asarray(evaluate(c, env), dtype=bool) for _, c in args]
+        values = [evaluate(v, env) for v, _ in args]
+        return numpy.select(numpy.broadcast_arrays(*conditions), values, default=numpy.nan)
+    if isinstance(expr, sympy.Min | sympy.Max):
+        extreme: Callable[..., Value] = (
+            numpy.minimum if isinstance(expr, sympy.Min) else numpy.maximum
+        )
+        found = evaluate(args[0], env)
+        for arg in args[1:]:
+            found = extreme(found, evaluate(arg, env))
+        return found
+    if isinstance(expr, sympy.Heaviside):
+        at_zero = float(args[1]) if len(args) > 1 else 0.5
+        return numpy.heaviside(evaluate(args[0], env), at_zero)
+    if isinstance(expr, sympy.expint):
+        order, argument = evaluate(args[0], env), evaluate(args[1], env)
+        return scipy.special.exp1(argument) if order == 1 else scipy.special.expn(order, argument)
+    if isinstance(expr, sympy.core.relational.Relational):
+        return _COMPARE[expr.rel_op](evaluate(args[0], env), evaluate(args[1], env))
+    if isinstance(expr, sympy.And | sympy.Or):
+        combine: Callable[..., Value] = (
+            numpy.logical_and if isinstance(expr, sympy.And) else numpy.logical_or
+        )
+        found = evaluate(args[0], env)
+        for arg in args[1:]:
+            found = combine(found, evaluate(arg, env))
+        return found
+    if isinstance(expr, sympy.Not):
+        return numpy.logical_not(evaluate(args[0], env))
+    for kind, unary in _UNARY.items():
+        if isinstance(expr, kind):
+            return unary(evaluate(args[0], env))
+    raise TypeError(f"the interpreter cannot evaluate {type(expr).__name__}")
+
+
+def _parameters(program: ProgramIR, overrides: Mapping[str, float] | None) -> dict[sympy.Symbol,
+                                                                                     Value]:
+    values: dict[sympy.Symbol, Value] = {p.symbol: p.value for p in program.parameters}
+    given = {p.name: p for p in program.parameters}
+    for name, value in (overrides or {}).items():
+        parameter = given[name]
+        values[parameter.symbol] = float(value) * parameter.scale + parameter.offset
+    for derived in program.derived:
+        if derived.expr is not None:
+            values[derived.symbol] = evaluate(derived.expr, values)
+            continue
+        residual = derived.residual
+        assert residual is not None
+
+        def f(value: float, residual: sympy.Expr = residual, symbol: sympy.Symbol = derived.symbol
+              ) -> float:
+            return float(evaluate(residual, {**values, symbol: value}))
+
+        values[derived.symbol] = static.solve_scalar(
+            f, lower=derived.lower, upper=derived.upper, guess=derived.guess, name=derived.name
+        )
+    return values
+
+
+def interpret(
+    program: ProgramIR, overrides: Mapping[str, float] | None = None
+) -> dict[str, tuple[NDArray[numpy.float64], dict[str, NDArray[numpy.float64]]]]:
+    """Run every submodel of ``program``: {submodel: (times in s, {state: SI values})}."""
+    env = _parameters(program, overrides)
+    return {s.name: _run(program, s, env) for s in program.submodels}
+
+
+def _run(
+    program: ProgramIR, submodel: SubmodelIR, env: dict[sympy.Symbol, Value]
+) -> tuple[NDArray[numpy.float64], dict[str, NDArray[numpy.float64]]]:
+    plan = submodel.schedule
+    times = numpy.linspace(0.0, plan.duration, plan.outputs)
+    states: dict[str, NDArray[numpy.float64]] = {}
+    if submodel.compartments is not None:
+        found = _compartments(submodel, submodel.compartments, env, times)
+        for column, name in enumerate(submodel.compartments.states):
+            states[name] = found[:, column]
+    for field in submodel.fields:
+        states[field.state] = _field(submodel, field, env, times)
+    for name, values in states.items():
+        if not numpy.all(numpy.isfinite(values)):
+            raise NumericalFailure("the solution is not finite", submodel=submodel.name,
+                                   field=name)
+    return times, states
+
+
+def _compartments(
+    submodel: SubmodelIR, system: CompartmentSystemIR, env: dict[sympy.Symbol, Value],
+    times: NDArray[numpy.float64],
+) -> NDArray[numpy.float64]:
+    initial = {s.name: s.initial for s in submodel.states}
+    y0 = numpy.array([float(evaluate(initial[n], {**env, T: 0.0})) for n in system.states])
+    symbols = [sympy.Symbol(n, real=True) for n in system.states]
+    if submodel.schedule.method is Method.PROPAGATOR:
+        a = numpy.array([[float(evaluate(e, env)) for e in row] for row in system.matrix])
+        b = numpy.array([float(evaluate(e, env)) for e in system.offset])
+        propagated: NDArray[numpy.float64] = linear.LinearPropagator(a, b).propagate(y0, times)
+        return propagated
+
+    def at(t: float, y: NDArray[numpy.float64]) -> dict[sympy.Symbol, Value]:
+        return {**env, T: t, **{s: float(v) for s, v in zip(symbols, y, strict=True)}}
+
+    def rates(t: float, y: NDArray[numpy.float64]) -> NDArray[numpy.float64]:
+        here = at(t, y)
+        return numpy.array([float(evaluate(e, here)) for e in system.rates])
+
+    def jacobian(t: float, y: NDArray[numpy.float64]) -> NDArray[numpy.float64]:
+        here = at(t, y)
+        return numpy.array([[float(evaluate(e, here)) for e in row] for row in system.jacobian])
+
+    return time_stepping.integrate_stiff(rates, jacobian, y0, times.tolist(), method="BDF",
+                                         submodel=submodel.name)
+
+
+def _pointwise(expr: sympy.Expr, env: Mapping[sympy.Symbol, Value], shape: tuple[int, ...]
+               ) -> NDArray[numpy.float64]:
+    return numpy.broadcast_to(numpy.asarray(evaluate(expr, env), dtype=float), shape).copy()
+
+
+def _condition(boundary: BoundaryIR, env: Mapping[sympy.Symbol, Value]
+               ) -> boundaries.BoundaryCondition:
+    def value(expr: sympy.Expr | None) -> float:
+        return 0.0 if expr is None else float(evaluate(expr, env))
+
+    if boundary.kind == "dirichlet":
+        return boundaries.dirichlet(value(boundary.value))
+    if boundary.kind == "neumann":
+        return boundaries.neumann(value(boundary.flux))
+    if boundary.kind == "robin":
+        return boundaries.robin(value(boundary.coefficient), value(boundary.ambient))
+    return boundaries.periodic()
+
+
+def _field(
+    submodel: SubmodelIR, field: FieldProblemIR, env: dict[sympy.Symbol, Value],
+    times: NDArray[numpy.float64],
+) -> NDArray[numpy.float64]:
+    u = sympy.Symbol(field.state, real=True)
+    two = len(field.grid.cells) == 2
+    grid: Any
+    if two:
+        grid = grids.Grid2D(field.grid.sides[0], field.grid.sides[1], *field.grid.cells)
+        x, y = numpy.meshgrid(grid.centres_x, grid.centres_y, indexing="ij")
+        here = {**env, T: 0.0, X: x, Y: y}
+    else:
+        grid = grids.Grid1D(field.grid.sides[0], field.grid.cells[0])
+        x = grid.centres
+        here = {**env, T: 0.0, X: x}
+    shape = x.shape
+    state = next(s for s in submodel.states if s.name == field.state)
+    k = _pointwise(field.diffusivity if field.diffusivity is not None else sympy.Integer(0),
+                   here, shape)
+    capacity = _pointwise(field.capacity, here, shape)
+    initial = _pointwise(state.initial, here, shape)
+    conditions = {b.side: _condition(b, here) for b in field.boundaries}
+    plan = submodel.schedule
+    if plan.method is Method.IMPLICIT:
+        assert plan.step is not None
+        slope = _pointwise(sympy.diff(field.source, u), here, shape)
+        offset = _pointwise(field.source.xreplace({u: sympy.Integer(0)}), here, shape)
+        if two:
+            a2, b2 = finite_volume.diffusion_matrix_2d(k, grid, conditions)
+            a2 = (a2 + scipy.sparse.diags(slope.ravel())).tocsr()
+            found = time_stepping.integrate_theta(
+                a2, b2 + offset.ravel(), capacity.ravel(), initial.ravel(), plan.step,
+                times.tolist(), theta=1.0, submodel=submodel.name, field=field.state)
+            return found.reshape((len(times), *shape))
+        a1, b1 = finite_volume.diffusion_matrix_1d(k, grid, conditions["left"],
+                                                   conditions["right"])
+        a1 = a1.copy()
+        a1[1] += slope
+        return time_stepping.integrate_theta(
+            a1, b1 + offset, capacity, initial, plan.step, times.tolist(),
+            theta=1.0, submodel=submodel.name, field=field.state)
+    velocity = (tuple(float(evaluate(v, here)) for v in field.velocity)
+                if field.velocity is not None else None)
+
+    def source(t: float, values: NDArray[numpy.float64]) -> NDArray[numpy.float64]:
+        return _pointwise(field.source, {**here, T: t, u: values}, values.shape)
+
+    def rhs(t: float, values: NDArray[numpy.float64]) -> NDArray[numpy.float64]:
+        if two:
+            total = finite_volume.diffusion_2d(values, k, grid, conditions)
+            if velocity is not None:
+                total = total + finite_volume.advection_2d(values, velocity[0], velocity[1],
+                                                           grid, conditions)
+        else:
+            sides = (conditions["left"], conditions["right"])
+            total = finite_volume.diffusion_1d(values, k, grid, *sides)
+            if velocity is not None:
+                total = total + finite_volume.advection_1d(values, velocity[0], grid, *sides)
+        result: NDArray[numpy.float64] = (total + source(t, values)) / capacity
+        return result
+
+    spacings = (grid.dx, grid.dy) if two else (grid.dx,)
+    limits = [time_stepping.diffusion_step_limit(float(numpy.max(k / capacity)), spacings)]
+    if velocity is not None:
+        limits.append(time_stepping.advection_step_limit(velocity, spacings))
+    slope = _pointwise(sympy.diff(field.source, u), {**here, u: initial}, shape)
+    limits.append(time_stepping.reaction_step_limit(float(numpy.max(numpy.abs(slope) / capacity))))
+    return time_stepping.integrate_explicit(
+        rhs, initial, float(times[-1]), limit=min(limits), dt=plan.step, outputs=times.tolist(),
+        submodel=submodel.name, field=field.state)

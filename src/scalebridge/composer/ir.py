@@ -1,0 +1,211 @@
+"""The intermediate representation between the typed model and the generated solver.
+
+Everything here is in SI base units: a state is integrated in SI, a parameter's value is its SI
+value, every expression is a SymPy expression to be evaluated with SI values.  Units come back
+only at the edges: each quantity keeps its declared unit (``unit``, with ``scale`` and
+``offset`` such that ``si = declared * scale + offset``) so that inputs given in declared units
+are converted in, and results are converted out to the unit the model declared.
+
+Symbols: a quantity's symbol is ``Symbol(name, real=True)`` with ``name`` the model-wide unique
+Python name the builder derived; time and the coordinates are ``t``, ``x`` and ``y``.
+
+Example
+-------
+>>> p = ParameterIR(name="k", iri="urn:x:k", unit="1/h", scale=1 / 3600, offset=0.0,
+...                 value=2 / 3600, declared=2.0)
+>>> p.symbol
+k
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+import sympy
+
+__all__ = [
+    "BoundaryIR",
+    "CompartmentSystemIR",
+    "DerivedIR",
+    "FieldProblemIR",
+    "GridIR",
+    "Method",
+    "ParameterIR",
+    "ProgramIR",
+    "ScheduleIR",
+    "StateIR",
+    "SubmodelIR",
+]
+
+T = sympy.Symbol("t", real=True)
+X = sympy.Symbol("x", real=True)
+Y = sympy.Symbol("y", real=True)
+
+
+class Method(StrEnum):
+    """How a submodel's states are advanced in time."""
+
+    PROPAGATOR = "propagator"  # exact: linear constant-coefficient compartments
+    STIFF = "stiff"  # SciPy BDF with the analytic Jacobian
+    IMPLICIT = "implicit"  # theta method (backward Euler) on a linear field problem
+    EXPLICIT = "explicit"  # forward Euler at a stable step
+
+
+@dataclass(frozen=True, slots=True)
+class ParameterIR:
+    """A constant: SI ``value``; ``declared`` is the value in its declared ``unit``."""
+
+    name: str
+    iri: str
+    unit: str
+    scale: float
+    offset: float
+    value: float
+    declared: float
+
+    @property
+    def symbol(self) -> sympy.Symbol:
+        return sympy.Symbol(self.name, real=True)
+
+
+@dataclass(frozen=True, slots=True)
+class DerivedIR:
+    """A quantity computed from others: ``expr`` (SI), or the root of ``residual`` in it.
+
+    ``residual`` is set for an implicit relation: the value is the root of ``residual`` (an
+    expression in the quantity's own symbol) between ``lower`` and ``upper`` or from ``guess``.
+    """
+
+    name: str
+    iri: str
+    unit: str
+    scale: float
+    offset: float
+    expr: sympy.Expr | None
+    residual: sympy.Expr | None = None
+    lower: float | None = None
+    upper: float | None = None
+    guess: float | None = None
+
+    @property
+    def symbol(self) -> sympy.Symbol:
+        return sympy.Symbol(self.name, real=True)
+
+
+@dataclass(frozen=True, slots=True)
+class StateIR:
+    """A state variable (a field): its initial value ``initial`` as an SI expression."""
+
+    name: str
+    iri: str
+    label: str
+    unit: str
+    scale: float
+    offset: float
+    initial: sympy.Expr
+    conserves: str | None = None
+
+    @property
+    def symbol(self) -> sympy.Symbol:
+        return sympy.Symbol(self.name, real=True)
+
+
+@dataclass(frozen=True, slots=True)
+class CompartmentSystemIR:
+    """capacity_i * dy_i/dt = f_i(t, y): ``rates`` are dy_i/dt (SI), with their Jacobian.
+
+    ``capacities`` are the SI expressions the balances were divided by (the amount in a
+    compartment is capacity x state, which the conserved totals sum).  ``linear`` is true when
+    the rates are affine in the states with constant coefficients: ``matrix`` and ``offset``
+    then give dy/dt = A y + b exactly.
+    """
+
+    states: tuple[str, ...]
+    rates: tuple[sympy.Expr, ...]
+    jacobian: tuple[tuple[sympy.Expr, ...], ...]
+    capacities: tuple[sympy.Expr, ...]
+    linear: bool
+    matrix: tuple[tuple[sympy.Expr, ...], ...] = ()
+    offset: tuple[sympy.Expr, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class GridIR:
+    """A structured grid: sides (m) and cell counts, one entry per direction."""
+
+    sides: tuple[float, ...]
+    cells: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BoundaryIR:
+    """A boundary condition of a field problem, each value an SI expression (or None)."""
+
+    side: str  # "left", "right", "bottom", "top"
+    kind: str  # "dirichlet", "neumann", "robin", "periodic"
+    value: sympy.Expr | None = None
+    flux: sympy.Expr | None = None
+    coefficient: sympy.Expr | None = None
+    ambient: sympy.Expr | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FieldProblemIR:
+    """capacity * du/dt = div(k grad u) - div(v u) + source(u, x, t) on a grid.
+
+    ``diffusivity`` is k (None: no diffusion), ``velocity`` one expression per direction (None:
+    no advection), ``source`` the pointwise sum of the other terms.  ``source_linear`` is true
+    when the source is affine in u (then the implicit method applies).
+    """
+
+    state: str
+    grid: GridIR
+    capacity: sympy.Expr
+    diffusivity: sympy.Expr | None
+    velocity: tuple[sympy.Expr, ...] | None
+    source: sympy.Expr
+    boundaries: tuple[BoundaryIR, ...]
+    source_linear: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleIR:
+    """When a submodel runs: ``duration`` (s), results every ``output_interval`` (s), and the
+    time step ``step`` (s) for the methods that take one (None: chosen by the solver)."""
+
+    duration: float
+    output_interval: float
+    step: float | None
+    method: Method
+
+    @property
+    def outputs(self) -> int:
+        """How many output times, 0 included."""
+        return round(self.duration / self.output_interval) + 1
+
+
+@dataclass(frozen=True, slots=True)
+class SubmodelIR:
+    """One submodel: its states, how they change, and when it runs."""
+
+    name: str
+    iri: str
+    label: str
+    states: tuple[StateIR, ...]
+    compartments: CompartmentSystemIR | None
+    fields: tuple[FieldProblemIR, ...]
+    schedule: ScheduleIR
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramIR:
+    """The whole model, lowered: parameters, derived quantities in evaluation order, submodels."""
+
+    model_iri: str
+    label: str
+    source_sha256: str
+    version: str
+    parameters: tuple[ParameterIR, ...]
+    derived: tuple[DerivedIR, ...]
+    submodels: tuple[SubmodelIR, ...]

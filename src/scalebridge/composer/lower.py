@@ -1,0 +1,553 @@
+"""Lowering: the typed model becomes the IR, by small pure passes with verb names.
+
+``lower(model, source_sha256)`` runs, in order:
+
+* :func:`collect_parameters`: every parameter with a value, in SI (a random parameter takes
+  its nominal value: mean, median or midpoint);
+* :func:`order_assignments`: algebraic variables, each defined by an algebraic relation (its
+  expression) or an implicit one (an equation, solved in closed form by SymPy when it has one
+  solution, else left to a root finder), in an order where each comes after what it uses;
+* :func:`build_rates`: per submodel, the balances of compartment fields become rates
+  dy/dt = (terms + exchanges) / capacity, with generated exchange terms (transfers and carrier
+  flows, from :func:`scalebridge.model.junctions.exchanges`) and the analytic Jacobian; the
+  balances of fields on grids become field problems (diffusion, advection, pointwise source,
+  boundary conditions);
+* :func:`schedule`: the method (an exact propagator for linear compartments, BDF for
+  nonlinear ones, an implicit step for linear field problems, a stable explicit one otherwise)
+  and the time step, from the declared step, else the declared time grain, else the fastest
+  time scale that the validator's timescale analysis estimated.
+
+Unit conversion: every value enters the IR in SI (``Unit.to_si``), and formulas are turned
+into SI expressions by :mod:`scalebridge.model.junctions` (unit literals become their SI
+factors), so that a model that mixes mg and kg, or minutes and hours, is converted once here.
+
+What the composer cannot lower yet is refused with a ``COMPOSE_UNSUPPORTED`` diagnostic naming
+the node, never run approximately.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import networkx as nx
+import sympy
+
+from scalebridge import __version__
+from scalebridge.composer.ir import (
+    BoundaryIR,
+    CompartmentSystemIR,
+    DerivedIR,
+    FieldProblemIR,
+    GridIR,
+    Method,
+    ParameterIR,
+    ProgramIR,
+    ScheduleIR,
+    StateIR,
+    SubmodelIR,
+    T,
+)
+from scalebridge.diagnostics import Code, Diagnostic
+from scalebridge.model.analysis import si_value
+from scalebridge.model.junctions import exchanges, formula_expression, si_expression
+from scalebridge.model.types import (
+    IRI,
+    ConditionKind,
+    DistributionKind,
+    DomainKind,
+    Equation,
+    Model,
+    RelationKind,
+    Submodel,
+    TermKind,
+    Variable,
+    VariableRole,
+)
+
+__all__ = ["CompositionError", "lower"]
+
+
+class CompositionError(Exception):
+    """The model cannot be lowered; ``diagnostics`` say where and why."""
+
+    def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
+        self.diagnostics = tuple(diagnostics)
+        super().__init__("; ".join(d.message for d in self.diagnostics))
+
+
+def _unsupported(message: str, subject: IRI | None, hint: str | None = None) -> Diagnostic:
+    return Diagnostic.make(Code.COMPOSE_UNSUPPORTED, message, subject=subject, hint=hint)
+
+
+_QUDT_UNIT = "http://qudt.org/vocab/unit/"
+
+
+def _unit_parts(variable: Variable) -> tuple[str, float, float]:
+    """(unit as written, shortened to unit:X for a QUDT IRI; SI scale; SI offset)."""
+    unit = variable.unit
+    if unit is None:
+        return "1", 1.0, 0.0
+    text = unit.text
+    if text.startswith(_QUDT_UNIT):
+        text = "unit:" + text[len(_QUDT_UNIT):]
+    return text, unit.scale, unit.offset
+
+
+def _symbol(variable: Variable) -> sympy.Symbol:
+    return sympy.Symbol(variable.name, real=True)
+
+
+# -- parameters ------------------------------------------------------------------------------
+
+
+def collect_parameters(model: Model) -> tuple[tuple[ParameterIR, ...], list[Diagnostic]]:
+    """Every parameter that has a value, in SI, sorted by name."""
+    found: list[ParameterIR] = []
+    problems: list[Diagnostic] = []
+    for variable in model.variables.values():
+        if variable.role is not VariableRole.PARAMETER:
+            continue
+        declared = _declared_value(variable)
+        if declared is None:
+            if variable.table is not None or variable.provided_by is not None:
+                problems.append(
+                    _unsupported(
+                        f"parameter '{variable.symbol}' is passed through a table or a bridge, "
+                        "which the composer cannot lower yet",
+                        variable.iri,
+                    )
+                )
+            continue
+        text, scale, offset = _unit_parts(variable)
+        found.append(
+            ParameterIR(
+                name=variable.name,
+                iri=variable.iri,
+                unit=text,
+                scale=scale,
+                offset=offset,
+                value=declared * scale + offset,
+                declared=declared,
+            )
+        )
+    return tuple(sorted(found, key=lambda p: p.name)), problems
+
+
+def _declared_value(variable: Variable) -> float | None:
+    if variable.value is not None:
+        return variable.value
+    distribution = variable.distribution
+    if distribution is None:
+        return None
+    p = distribution.parameters
+    if distribution.kind is DistributionKind.NORMAL:
+        return p.get("mean")
+    if distribution.kind is DistributionKind.LOG_NORMAL:
+        return p.get("median")
+    lower, upper = p.get("lower"), p.get("upper")
+    return None if lower is None or upper is None else (lower + upper) / 2.0
+
+
+# -- algebraic variables ---------------------------------------------------------------------
+
+
+def order_assignments(model: Model) -> tuple[tuple[DerivedIR, ...], list[Diagnostic]]:
+    """Algebraic variables with their SI expressions, each after the ones it uses."""
+    derived: dict[str, DerivedIR] = {}
+    problems: list[Diagnostic] = []
+    for relation in sorted(model.relations.values(), key=lambda r: r.iri):
+        target = model.variables.get(relation.target) if relation.target else None
+        if relation.kind is RelationKind.ENERGY or target is None:
+            if relation.kind is RelationKind.ENERGY:
+                problems.append(
+                    _unsupported("energy functionals are not lowered yet", relation.iri)
+                )
+            continue
+        text, scale, offset = _unit_parts(target)
+        expr = formula_expression(model, relation.formula)
+        symbol = _symbol(target)
+        if relation.kind is RelationKind.ALGEBRAIC:
+            derived[target.name] = DerivedIR(target.name, target.iri, text, scale, offset, expr)
+            continue
+        residual = expr.lhs - expr.rhs if isinstance(expr, sympy.Eq) else expr
+        closed = _closed_form(residual, symbol)
+        derived[target.name] = DerivedIR(
+            target.name, target.iri, text, scale, offset,
+            expr=closed,
+            residual=None if closed is not None else residual,
+            lower=_si_bound(target, relation.lower),
+            upper=_si_bound(target, relation.upper),
+            guess=_si_bound(target, relation.guess),
+        )
+    graph: nx.DiGraph[str] = nx.DiGraph()
+    for name, item in derived.items():
+        graph.add_node(name)
+        uses = item.expr if item.expr is not None else item.residual
+        assert uses is not None
+        for symbol in uses.free_symbols:
+            if symbol.name in derived and symbol.name != name:
+                graph.add_edge(symbol.name, name)
+    try:
+        order = list(nx.lexicographical_topological_sort(graph))
+    except nx.NetworkXUnfeasible:
+        cycle = nx.find_cycle(graph)
+        first = derived[cycle[0][0]]
+        problems.append(
+            _unsupported(
+                "an algebraic loop (" + " -> ".join(e[0] for e in cycle) + ") needs a "
+                "nonlinear block solve, which the composer does not do yet",
+                first.iri,
+            )
+        )
+        return (), problems
+    return tuple(derived[name] for name in order), problems
+
+
+def _closed_form(residual: sympy.Expr, symbol: sympy.Symbol) -> sympy.Expr | None:
+    """The one solution of residual = 0 for ``symbol``, when SymPy finds exactly one."""
+    try:
+        solutions = sympy.solve(residual, symbol, dict=False)
+    except (NotImplementedError, ValueError, TypeError):
+        return None
+    real = [s for s in solutions if not s.has(sympy.I)]
+    return real[0] if len(real) == 1 else None
+
+
+def _si_bound(variable: Variable, value: float | None) -> float | None:
+    if value is None:
+        return None
+    return variable.unit.to_si(value) if variable.unit is not None else value
+
+
+def inline_derived(expr: sympy.Expr, derived: Iterable[DerivedIR]) -> sympy.Expr:
+    """``expr`` with every closed-form derived quantity replaced by its expression."""
+    closed = {d.symbol: d.expr for d in derived if d.expr is not None}
+    for _ in range(len(closed) + 1):
+        replaced = expr.xreplace(closed)
+        if replaced == expr:
+            return expr
+        expr = replaced
+    return expr
+
+
+# -- rates and field problems ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Balances:
+    compartments: CompartmentSystemIR | None
+    fields: tuple[FieldProblemIR, ...]
+    states: tuple[StateIR, ...]
+
+
+def _term_rate(model: Model, equation: Equation) -> tuple[sympy.Expr, list[Diagnostic]]:
+    """The pointwise terms (sources, reactions, sinks) of a balance, in SI amount rates."""
+    total: sympy.Expr = sympy.Integer(0)
+    problems: list[Diagnostic] = []
+    for term in equation.terms:
+        if term.kind in (TermKind.DIFFUSION, TermKind.ADVECTION, TermKind.TRANSFER):
+            continue
+        if term.expression is None:
+            problems.append(_unsupported("a term without an sb:expression", term.iri))
+            continue
+        expr = formula_expression(model, term.expression)
+        total += -expr if term.kind is TermKind.SINK else expr
+    return total, problems
+
+
+def _exchange_rates(model: Model, fields: set[IRI]) -> dict[IRI, sympy.Expr]:
+    """Net amount rate into each field's balance from transfers and carrier flows (SI)."""
+    net: dict[IRI, sympy.Expr] = {}
+    for exchange in exchanges(model):
+        if exchange.flow is not None:
+            rate = si_expression(model, exchange.flow.rate)
+            leaving = si_expression(model, exchange.leaving)
+            if leaving is None:
+                leaving = _symbol(model.variables[exchange.source])
+            amount = None if rate is None else rate * leaving
+        else:
+            amount = si_expression(model, exchange.rate)
+        if amount is None:
+            continue
+        if exchange.source in fields:
+            net[exchange.source] = net.get(exchange.source, sympy.Integer(0)) - amount
+        if exchange.target is not None and exchange.target in fields:
+            net[exchange.target] = net.get(exchange.target, sympy.Integer(0)) + amount
+    return net
+
+
+def _state(model: Model, equation: Equation) -> StateIR:
+    variable = model.variables[equation.field]
+    text, scale, offset = _unit_parts(variable)
+    initial: sympy.Expr
+    if isinstance(variable.initial, float):
+        initial = sympy.Float(variable.initial * scale + offset)
+    elif variable.initial is None:
+        initial = sympy.Integer(0)
+    else:
+        expr = formula_expression(model, variable.initial)
+        formula = variable.initial.formula
+        if not variable.initial.bindings and not formula.unit_literals:
+            expr = expr * sympy.Float(scale) + sympy.Float(offset)  # numbers: declared unit
+        initial = expr
+    return StateIR(variable.name, variable.iri, variable.label or variable.symbol, text, scale,
+                   offset, initial, equation.conserves)
+
+
+def build_rates(
+    model: Model, submodel: Submodel, derived: tuple[DerivedIR, ...]
+) -> tuple[_Balances, list[Diagnostic]]:
+    """The submodel's balances as a compartment system and field problems."""
+    problems: list[Diagnostic] = []
+    equations = [model.equations[i] for i in submodel.equations if i in model.equations]
+    lumped: list[Equation] = []
+    gridded: list[Equation] = []
+    for equation in equations:
+        if equation.steady:
+            problems.append(_unsupported("steady balances are not lowered yet", equation.iri))
+            continue
+        variable = model.variables[equation.field]
+        domain = model.domains.get(variable.domain or "")
+        if domain is None:
+            problems.append(_unsupported("the field of this balance has no domain", equation.iri))
+        elif domain.kind is DomainKind.COMPARTMENT:
+            lumped.append(equation)
+        elif domain.kind in (DomainKind.INTERVAL, DomainKind.RECTANGLE):
+            gridded.append(equation)
+        else:
+            problems.append(
+                _unsupported(f"balances on a {domain.kind.value} are not lowered yet",
+                             equation.iri)
+            )
+    states = [_state(model, e) for e in lumped + gridded]
+    compartments = None
+    if lumped:
+        compartments, found = _compartment_system(model, lumped, derived)
+        problems += found
+    fields = []
+    for equation in gridded:
+        problem, found = _field_problem(model, equation, derived)
+        problems += found
+        if problem is not None:
+            fields.append(problem)
+    return _Balances(compartments, tuple(fields), tuple(states)), problems
+
+
+def _compartment_system(
+    model: Model, lumped: list[Equation], derived: tuple[DerivedIR, ...]
+) -> tuple[CompartmentSystemIR, list[Diagnostic]]:
+    problems: list[Diagnostic] = []
+    fields = {e.field for e in lumped}
+    net = _exchange_rates(model, fields)
+    symbols = [_symbol(model.variables[e.field]) for e in lumped]
+    rates: list[sympy.Expr] = []
+    capacities: list[sympy.Expr] = []
+    for equation in lumped:
+        terms, found = _term_rate(model, equation)
+        problems += found
+        capacity = si_expression(model, equation.capacity)
+        capacity = sympy.Integer(1) if capacity is None else capacity
+        capacities.append(inline_derived(capacity, derived))
+        total = terms + net.get(equation.field, sympy.Integer(0))
+        rates.append(inline_derived(total / capacity, derived))
+    jacobian = tuple(tuple(sympy.diff(rate, s) for s in symbols) for rate in rates)
+    state_set = set(symbols) | {T}
+    linear = all(not (entry.free_symbols & state_set) for row in jacobian for entry in row)
+    offset: tuple[sympy.Expr, ...] = ()
+    if linear:
+        zero = dict.fromkeys(symbols, sympy.Integer(0))
+        offset = tuple(rate.xreplace(zero) for rate in rates)
+        linear = all(T not in o.free_symbols for o in offset)
+    return (
+        CompartmentSystemIR(
+            states=tuple(s.name for s in symbols),
+            rates=tuple(rates),
+            jacobian=jacobian,
+            capacities=tuple(capacities),
+            linear=linear,
+            matrix=jacobian if linear else (),
+            offset=offset if linear else (),
+        ),
+        problems,
+    )
+
+
+_SIDES = {"left", "right", "bottom", "top"}
+
+
+def _field_problem(
+    model: Model, equation: Equation, derived: tuple[DerivedIR, ...]
+) -> tuple[FieldProblemIR | None, list[Diagnostic]]:
+    problems: list[Diagnostic] = []
+    variable = model.variables[equation.field]
+    domain = model.domains[variable.domain or ""]
+    if domain.kind is DomainKind.INTERVAL:
+        sizes = [si_value(model, domain.length)]
+    else:
+        sizes = [si_value(model, domain.width), si_value(model, domain.height)]
+    if any(s is None or s <= 0 for s in sizes) or len(domain.cells) != len(sizes):
+        problems.append(_unsupported("the domain's size must be a positive constant",
+                                     domain.iri))
+        return None, problems
+    grid = GridIR(tuple(float(s) for s in sizes if s is not None), tuple(domain.cells))
+    u = _symbol(variable)
+    diffusivity: sympy.Expr | None = None
+    velocity: tuple[sympy.Expr, ...] | None = None
+    for term in equation.terms:
+        if term.kind is TermKind.DIFFUSION:
+            k = si_expression(model, term.coefficient)
+            if k is None:
+                problems.append(_unsupported("a diffusion term needs sb:coefficient", term.iri))
+                continue
+            k = inline_derived(k, derived)
+            if u in k.free_symbols:
+                problems.append(_unsupported("a diffusivity that depends on the field itself "
+                                             "(nonlinear diffusion) is not lowered yet",
+                                             term.iri))
+            diffusivity = k if diffusivity is None else diffusivity + k
+        elif term.kind is TermKind.ADVECTION:
+            parts = [si_expression(model, term.velocity)]
+            if len(sizes) == 2:
+                parts.append(si_expression(model, term.velocity_y) or sympy.Integer(0))
+            if parts[0] is None:
+                problems.append(_unsupported("an advection term needs sb:velocity", term.iri))
+                continue
+            velocity = tuple(inline_derived(p, derived) for p in parts if p is not None)
+        elif term.kind is TermKind.TRANSFER:
+            problems.append(_unsupported("transfers into a field on a grid are not lowered "
+                                         "yet", term.iri))
+    source, found = _term_rate(model, equation)
+    problems += found
+    source = inline_derived(source, derived)
+    capacity = si_expression(model, equation.capacity)
+    capacity = inline_derived(sympy.Integer(1) if capacity is None else capacity, derived)
+    slope = sympy.diff(source, u)
+    source_linear = u not in slope.free_symbols
+    boundaries: list[BoundaryIR] = []
+    for boundary in domain.boundaries:
+        if boundary.field is not None and boundary.field != equation.field:
+            continue
+        condition = boundary.condition
+        if condition.kind is ConditionKind.FORCED:
+            problems.append(_unsupported("boundaries forced by a bridge need a coupling "
+                                         "driver, which is not lowered yet", boundary.iri))
+            continue
+
+        def si(spec: object) -> sympy.Expr | None:
+            expr = si_expression(model, spec)  # type: ignore[arg-type]
+            return None if expr is None else inline_derived(expr, derived)
+
+        boundaries.append(
+            BoundaryIR(
+                side=boundary.side.value,
+                kind=condition.kind.value,
+                value=si(condition.value),
+                flux=si(condition.flux),
+                coefficient=si(condition.coefficient),
+                ambient=si(condition.ambient),
+            )
+        )
+    return (
+        FieldProblemIR(
+            state=variable.name,
+            grid=grid,
+            capacity=capacity,
+            diffusivity=diffusivity,
+            velocity=velocity,
+            source=source,
+            boundaries=tuple(sorted(boundaries, key=lambda b: b.side)),
+            source_linear=source_linear,
+        ),
+        problems,
+    )
+
+
+# -- schedule --------------------------------------------------------------------------------
+
+
+def schedule(model: Model, submodel: Submodel, balances: _Balances,
+             fastest: float | None) -> tuple[ScheduleIR | None, list[Diagnostic]]:
+    """Duration, output interval, step and method of a submodel."""
+    duration = si_value(model, submodel.duration) or si_value(model, model.duration)
+    if duration is None or duration <= 0:
+        return None, [
+            Diagnostic.make(
+                Code.COMPOSE_NO_DURATION,
+                f"submodel '{submodel.name}' has no sb:duration, so it cannot be run",
+                subject=submodel.iri,
+            )
+        ]
+    interval = si_value(model, submodel.output_interval) or duration / 100.0
+    interval = duration / max(1, round(duration / interval))
+    declared_step = si_value(model, submodel.time_step)
+    grain = (
+        si_value(model, submodel.time_scale.grain) if submodel.time_scale is not None else None
+    )
+    if balances.fields:
+        implicit = all(f.velocity is None and f.source_linear for f in balances.fields)
+        method = Method.IMPLICIT if implicit else Method.EXPLICIT
+        step = declared_step or grain or fastest
+        if method is Method.IMPLICIT:
+            step = step if step is not None and step > 0 else interval / 10.0
+            step = interval / max(1, math.ceil(interval / step - 1e-9))
+        elif declared_step is None:
+            step = None  # the solver takes the largest stable step
+    else:
+        linear = balances.compartments is not None and balances.compartments.linear
+        method = Method.PROPAGATOR if linear else Method.STIFF
+        step = None
+    return ScheduleIR(duration, interval, step, method), []
+
+
+# -- the whole -------------------------------------------------------------------------------
+
+
+def lower(
+    model: Model, source_sha256: str, fastest: Mapping[IRI, float] | None = None
+) -> ProgramIR:
+    """The IR of ``model``; raises :class:`CompositionError` for what cannot be lowered.
+
+    ``fastest`` maps a submodel to the fastest time scale (s) that the timescale analysis
+    estimated for it, used for the step of implicit methods when none is declared.
+    """
+    parameters, problems = collect_parameters(model)
+    derived, found = order_assignments(model)
+    problems += found
+    submodels: list[SubmodelIR] = []
+    if model.couplings or model.bridges:
+        first = next(iter(sorted(model.couplings) or sorted(model.bridges)))
+        problems.append(
+            _unsupported(
+                "couplings and scale bridges need the coupling drivers, which the composer "
+                "does not lower yet; each submodel can be run from a file of its own",
+                first,
+            )
+        )
+    for submodel in sorted(model.submodels.values(), key=lambda s: s.iri):
+        balances, found = build_rates(model, submodel, derived)
+        problems += found
+        if balances.compartments is not None and balances.fields:
+            problems.append(_unsupported("a submodel with both compartments and grids needs a "
+                                         "coupling of its own parts; split it", submodel.iri))
+            continue
+        plan, found = schedule(model, submodel, balances, (fastest or {}).get(submodel.iri))
+        problems += found
+        if plan is None or not balances.states:
+            continue
+        submodels.append(
+            SubmodelIR(submodel.name, submodel.iri, submodel.label or submodel.name,
+                       balances.states, balances.compartments, balances.fields, plan)
+        )
+    if problems:
+        raise CompositionError(problems)
+    return ProgramIR(
+        model_iri=model.iri or "",
+        label=model.label,
+        source_sha256=source_sha256,
+        version=__version__,
+        parameters=parameters,
+        derived=derived,
+        submodels=tuple(submodels),
+    )

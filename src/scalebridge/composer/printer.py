@@ -1,0 +1,70 @@
+"""SymPy expressions printed as NumPy code for the generated solver.
+
+:class:`SolverPrinter` is SymPy's NumPy printer in strict mode (an expression it cannot print
+is an error, never half-printed code) with three changes:
+
+* a symbol prints as the code that reads its value, from a mapping the generator gives
+  (``p['k']``, ``y[0]``), so that a name taken from a graph only ever appears inside a quoted
+  string literal;
+* a float prints with ``repr`` (17 significant digits: the generated code computes with exactly
+  the numbers the IR holds);
+* error functions and exponential integrals print as their vectorised SciPy forms, min and max
+  as nested ``numpy.minimum``/``numpy.maximum``.
+
+Example
+-------
+>>> x = sympy.Symbol("x", real=True)
+>>> SolverPrinter({x: "p['x']"}).doprint(sympy.exp(-x) + sympy.Float(0.1))
+"0.1 + numpy.exp(-p['x'])"
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import sympy
+from sympy.printing.numpy import NumPyPrinter
+
+__all__ = ["SolverPrinter"]
+
+
+class SolverPrinter(NumPyPrinter):  # type: ignore[misc]
+    """Prints SI expressions as NumPy code; ``names`` maps each symbol to the code reading it."""
+
+    def __init__(self, names: Mapping[sympy.Symbol, str]) -> None:
+        super().__init__({"strict": True, "fully_qualified_modules": True})
+        self._names = dict(names)
+
+    def _print_Symbol(self, expr: sympy.Symbol) -> str:  # noqa: N802 - SymPy's names
+        code: str | None = self._names.get(expr)
+        if code is None:
+            raise ValueError(f"the generated code has no value for the symbol '{expr.name}'")
+        return code
+
+    def _print_Float(self, expr: sympy.Float) -> str:  # noqa: N802 - SymPy's names
+        return repr(float(expr))
+
+    def _print_erf(self, expr: Any) -> str:
+        return f"scipy.special.erf({self._print(expr.args[0])})"
+
+    def _print_erfc(self, expr: Any) -> str:
+        return f"scipy.special.erfc({self._print(expr.args[0])})"
+
+    def _print_expint(self, expr: Any) -> str:
+        order, argument = expr.args
+        if order == 1:
+            return f"scipy.special.exp1({self._print(argument)})"
+        return f"scipy.special.expn({self._print(order)}, {self._print(argument)})"
+
+    def _nested(self, function: str, args: tuple[Any, ...]) -> str:
+        code = str(self._print(args[-1]))
+        for arg in reversed(args[:-1]):
+            code = f"{function}({self._print(arg)}, {code})"
+        return code
+
+    def _print_Min(self, expr: Any) -> str:  # noqa: N802 - SymPy's names
+        return self._nested("numpy.minimum", expr.args)
+
+    def _print_Max(self, expr: Any) -> str:  # noqa: N802 - SymPy's names
+        return self._nested("numpy.maximum", expr.args)

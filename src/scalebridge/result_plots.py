@@ -1,0 +1,109 @@
+"""Plots of a run's results: the fields over time, and the conserved totals over time.
+
+Values are shown in the units the model declared; time in seconds, minutes, hours or days,
+whichever reads best for the run's duration.  Each figure is written atomically.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy
+from matplotlib.figure import Figure
+from numpy.typing import NDArray
+
+from scalebridge.composer.ir import SubmodelIR
+from scalebridge.files import write_atomic
+
+__all__ = ["plot_submodel", "time_axis"]
+
+_TIME_UNITS = ((86400.0 * 2, 86400.0, "d"), (3600.0 * 2, 3600.0, "h"), (120.0, 60.0, "min"))
+
+
+def time_axis(duration: float) -> tuple[float, str]:
+    """(seconds per display unit, its symbol) for a run of ``duration`` seconds.
+
+    >>> time_axis(86400.0)
+    (3600.0, 'h')
+    """
+    for threshold, seconds, symbol in _TIME_UNITS:
+        if duration >= threshold:
+            return seconds, symbol
+    return 1.0, "s"
+
+
+def _save(figure: Figure, path: Path) -> Path:
+    stream = io.BytesIO()
+    figure.savefig(stream, format="png", dpi=110)
+    plt.close(figure)
+    write_atomic(path, stream.getvalue())
+    return path
+
+
+def _short(iri: str) -> str:
+    cut = max(iri.rfind("#"), iri.rfind("/"))
+    return iri[cut + 1 :] or iri
+
+
+def plot_submodel(
+    directory: Path,
+    submodel: SubmodelIR,
+    result: tuple[NDArray[numpy.float64], Mapping[str, NDArray[numpy.float64]]],
+    totals: Mapping[str, NDArray[numpy.float64]],
+) -> list[Path]:
+    """Write ``<submodel>_fields.png`` and, when there are totals, ``<submodel>_totals.png``."""
+    times, states = result
+    per, unit = time_axis(float(times[-1]) if len(times) else 0.0)
+    shown = times / per
+    written = []
+    states_ir = {s.name: s for s in submodel.states}
+    gridded = {f.state: f for f in submodel.fields}
+    panels = len(states_ir)
+    figure, axes = plt.subplots(panels, 1, figsize=(7.0, 2.8 * panels + 0.6), squeeze=False)
+    figure.suptitle(f"{submodel.label}")
+    for axis, (name, state) in zip(axes[:, 0], states_ir.items(), strict=True):
+        values = (states[name] - state.offset) / state.scale
+        problem = gridded.get(name)
+        if problem is None:
+            axis.plot(shown, values, label=state.label)
+            axis.set_xlabel(f"time ({unit})")
+        elif len(problem.grid.cells) == 1:
+            side, cells = problem.grid.sides[0], problem.grid.cells[0]
+            x = (numpy.arange(cells) + 0.5) * (side / cells)
+            picks = sorted({0, len(times) // 4, len(times) // 2, len(times) - 1})
+            for row in picks:
+                axis.plot(x, values[row], label=f"t = {shown[row]:.3g} {unit}")
+            axis.set_xlabel("x (m)")
+        else:
+            image = axis.imshow(values[-1].T, origin="lower", aspect="auto",
+                                extent=(0.0, problem.grid.sides[0], 0.0, problem.grid.sides[1]))
+            figure.colorbar(image, ax=axis)
+            axis.set_xlabel("x (m)")
+            axis.set_ylabel("y (m)")
+            axis.set_title(f"{state.label} at t = {shown[-1]:.3g} {unit} ({state.unit})")
+            continue
+        axis.set_ylabel(f"{name} ({state.unit})")
+        axis.set_title(state.label)
+        axis.legend(fontsize="small")
+        axis.grid(alpha=0.3)
+    figure.tight_layout()
+    written.append(_save(figure, directory / f"{submodel.name}_fields.png"))
+    if totals:
+        figure, axis = plt.subplots(figsize=(7.0, 3.2))
+        for quantity, values in totals.items():
+            start = values[0] if values[0] != 0 else 1.0
+            axis.plot(shown, values / start, label=_short(quantity))
+        axis.set_xlabel(f"time ({unit})")
+        axis.set_ylabel("total / initial total")
+        axis.set_title(f"{submodel.label}: conserved totals")
+        axis.legend(fontsize="small")
+        axis.grid(alpha=0.3)
+        figure.tight_layout()
+        written.append(_save(figure, directory / f"{submodel.name}_totals.png"))
+    return written

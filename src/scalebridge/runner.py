@@ -1,0 +1,316 @@
+"""``scalebridge run``: validate, compose, run, and write the results with their units.
+
+A run writes, into its output directory (default ``results/<model file stem>``):
+
+``solver.py``
+    the generated solver module that was run;
+``results.npz``
+    NumPy arrays: ``<submodel>/time`` in seconds, ``<submodel>/<state>`` in the unit the model
+    declared for the state (one row per output time; grid fields have the cell centres in
+    ``<submodel>/x`` (and ``/y``), in metres), and ``<submodel>/total/<quantity>`` for each
+    conserved quantity;
+``results.json``
+    the sidecar that says what every array is: unit, IRI, label, shape, and the parameters used;
+``run.ttl``
+    a PROV-O record: which model (its source hash), which solver (its hash), which parameter
+    settings, which scalebridge, when;
+``<submodel>_fields.png`` and ``<submodel>_totals.png``
+    the fields over time and the conserved totals over time.
+
+Everything is written into a staging directory first and moved into place at the end, so a
+run that fails leaves the previous results as they were.  The generated module is loaded with
+:mod:`importlib` from the file the code generator wrote: the only code scalebridge executes
+that it did not ship.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import importlib.util
+import json
+import shutil
+import sys
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy
+import rdflib
+from numpy.typing import NDArray
+
+from scalebridge.composer import Composition, compose_files
+from scalebridge.composer.ir import ProgramIR
+from scalebridge.diagnostics import Code, Diagnostic, Report
+from scalebridge.files import replace_directory, staging_directory, write_atomic
+from scalebridge.solvers.errors import NumericalFailure
+
+__all__ = ["RunOutcome", "load_solver", "parse_overrides", "run_files"]
+
+SB = rdflib.Namespace("https://w3id.org/scalebridge/ontology#")
+PROV = rdflib.Namespace("http://www.w3.org/ns/prov#")
+
+Results = dict[str, tuple[NDArray[numpy.float64], dict[str, NDArray[numpy.float64]]]]
+
+
+@dataclass(frozen=True, slots=True)
+class RunOutcome:
+    """What a run did: its report, and where the results are when it succeeded."""
+
+    report: Report
+    directory: Path | None = None
+    files: tuple[Path, ...] = ()
+    composition: Composition | None = None
+    seconds: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.directory is not None
+
+
+def parse_overrides(items: Sequence[str]) -> tuple[dict[str, float], list[Diagnostic]]:
+    """``["k=150", "h=30"]`` as {name: value in the declared unit}, and what is malformed."""
+    found: dict[str, float] = {}
+    problems: list[Diagnostic] = []
+    for item in items:
+        name, sep, text = item.partition("=")
+        try:
+            if not sep or not name.strip():
+                raise ValueError
+            value = float(text)
+            if not numpy.isfinite(value):
+                raise ValueError
+        except ValueError:
+            problems.append(Diagnostic.make(
+                Code.COMPOSE_INVALID_OVERRIDE,
+                f"--set {item!r} is not PARAM=NUMBER",
+            ))
+            continue
+        found[name.strip()] = value
+    return found, problems
+
+
+def load_solver(path: Path) -> ModuleType:
+    """Import the generated module at ``path`` (under a name of its own, not cached)."""
+    name = f"scalebridge_solver_{hashlib.sha256(str(path).encode()).hexdigest()[:12]}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load the generated solver {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def run_files(
+    paths: Sequence[str | Path],
+    out: Path | None = None,
+    *,
+    overrides: Mapping[str, float] | None = None,
+    reasoner: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> RunOutcome:
+    """Validate, compose and run the model ``paths``; write results into ``out``."""
+    say = progress or (lambda _message: None)
+    composition = compose_files(paths, reasoner=reasoner)
+    if not composition.ok:
+        return RunOutcome(composition.report, composition=composition)
+    program = composition.program
+    source = composition.source
+    assert program is not None and source is not None
+    overrides = dict(overrides or {})
+    known = {p.name: p for p in program.parameters}
+    unknown = sorted(set(overrides) - set(known))
+    if unknown:
+        problems = [Diagnostic.make(Code.COMPOSE_INVALID_OVERRIDE,
+                                    f"--set {name}: the model has no parameter '{name}' "
+                                    f"(it has: {', '.join(sorted(known)) or 'none'})")
+                    for name in unknown]
+        return RunOutcome(Report((*composition.report, *problems)), composition=composition)
+    target = Path(out) if out is not None else Path("results") / Path(paths[0]).stem
+    staging = staging_directory(target)
+    try:
+        solver_path = staging / "solver.py"
+        write_atomic(solver_path, source)
+        module = load_solver(solver_path)
+        started = datetime.datetime.now(datetime.UTC)
+        seconds: dict[str, float] = {}
+        results: Results = {}
+        p = module.parameters(overrides)
+        for submodel in program.submodels:
+            plan = submodel.schedule
+            say(f"running {submodel.name!r}: {plan.method.value}, {plan.outputs} outputs "
+                f"over {plan.duration:g} s")
+            clock = time.perf_counter()
+            results[submodel.name] = module.RUNNERS[submodel.name](p)
+            seconds[submodel.name] = time.perf_counter() - clock
+            say(f"  done in {seconds[submodel.name]:.2f} s")
+        ended = datetime.datetime.now(datetime.UTC)
+        totals = _totals(module, program, p, results)
+        files = _write_results(staging, program, composition, results, totals, overrides,
+                               source, started, ended, Path(paths[0]))
+        replace_directory(staging, target)
+    except NumericalFailure as failure:
+        shutil.rmtree(staging, ignore_errors=True)
+        problem = Diagnostic.make(Code.RUN_NUMERICAL_FAILURE, str(failure))
+        return RunOutcome(Report((*composition.report, problem)), composition=composition)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return RunOutcome(composition.report, target, tuple(target / f.name for f in files),
+                      composition, seconds)
+
+
+# -- conserved totals ------------------------------------------------------------------------
+
+
+def _totals(module: ModuleType, program: ProgramIR, p: Mapping[str, float], results: Results
+            ) -> dict[str, dict[str, NDArray[numpy.float64]]]:
+    """Per submodel, the total of each conserved quantity over time (SI)."""
+    out: dict[str, dict[str, NDArray[numpy.float64]]] = {}
+    for index, submodel in enumerate(program.submodels):
+        times, states = results[submodel.name]
+        sums: dict[str, NDArray[numpy.float64]] = {}
+        by_name = {s.name: s for s in submodel.states}
+        if submodel.compartments is not None:
+            capacities = getattr(module, f"capacities_{index}")(p)
+            for position, name in enumerate(submodel.compartments.states):
+                quantity = by_name[name].conserves
+                if quantity is not None:
+                    amount = capacities[position] * states[name]
+                    sums[quantity] = sums.get(quantity, numpy.zeros_like(times)) + amount
+        for position, problem in enumerate(submodel.fields):
+            quantity = by_name[problem.state].conserves
+            if quantity is None:
+                continue
+            grid, *_coords, setup = getattr(module, f"setup_{index}_{position}")(p)
+            cell = grid.dx * grid.dy if len(problem.grid.cells) == 2 else grid.dx
+            values = states[problem.state]
+            amount = (values * setup["capacity"]).reshape(len(times), -1).sum(axis=1) * cell
+            sums[quantity] = sums.get(quantity, numpy.zeros_like(times)) + amount
+        out[submodel.name] = sums
+    return out
+
+
+# -- writing ---------------------------------------------------------------------------------
+
+
+def _declared(values: NDArray[numpy.float64], scale: float, offset: float
+              ) -> NDArray[numpy.float64]:
+    return (values - offset) / scale
+
+
+def _write_results(  # noqa: PLR0917 - everything a results directory records
+    directory: Path, program: ProgramIR, composition: Composition, results: Results,
+    totals: Mapping[str, Mapping[str, NDArray[numpy.float64]]], overrides: Mapping[str, float],
+    source: str, started: datetime.datetime, ended: datetime.datetime, model_file: Path,
+) -> list[Path]:
+    arrays: dict[str, NDArray[numpy.float64]] = {}
+    sidecar: dict[str, Any] = {
+        "model": program.model_iri,
+        "model_file": str(model_file),
+        "source_sha256": program.source_sha256,
+        "solver_sha256": hashlib.sha256(source.encode("utf-8")).hexdigest(),
+        "scalebridge_version": program.version,
+        "started": started.isoformat(),
+        "ended": ended.isoformat(),
+        "parameters": {
+            p.name: {"value": overrides.get(p.name, p.declared), "unit": p.unit, "iri": p.iri,
+                     "overridden": p.name in overrides}
+            for p in program.parameters
+        },
+        "submodels": {},
+    }
+    for submodel in program.submodels:
+        times, states = results[submodel.name]
+        entry: dict[str, Any] = {
+            "iri": submodel.iri, "label": submodel.label,
+            "method": submodel.schedule.method.value,
+            "time": {"key": f"{submodel.name}/time", "unit": "s"},
+            "states": {}, "totals": {},
+        }
+        arrays[f"{submodel.name}/time"] = times
+        for state in submodel.states:
+            key = f"{submodel.name}/{state.name}"
+            arrays[key] = _declared(states[state.name], state.scale, state.offset)
+            entry["states"][state.name] = {
+                "key": key, "unit": state.unit, "iri": state.iri, "label": state.label,
+                "shape": list(arrays[key].shape), "conserves": state.conserves,
+            }
+        for problem in submodel.fields:
+            axes = ("x", "y")[: len(problem.grid.cells)]
+            for axis, side, cells in zip(axes, problem.grid.sides, problem.grid.cells,
+                                         strict=True):
+                key = f"{submodel.name}/{axis}"
+                arrays[key] = numpy.asarray((numpy.arange(cells) + 0.5) * (side / cells),
+                                            dtype=numpy.float64)
+                entry.setdefault("coordinates", {})[axis] = {"key": key, "unit": "m"}
+        for quantity, values in totals.get(submodel.name, {}).items():
+            key = f"{submodel.name}/total/{_local(quantity)}"
+            arrays[key] = values
+            entry["totals"][quantity] = {"key": key, "unit": "SI (amount of the quantity)"}
+        sidecar["submodels"][submodel.name] = entry
+    written = [directory / "solver.py"]
+    buffer = _npz_bytes(arrays)
+    write_atomic(directory / "results.npz", buffer)
+    write_atomic(directory / "results.json", json.dumps(sidecar, indent=2, sort_keys=True) + "\n")
+    write_atomic(directory / "run.ttl", _provenance(program, sidecar, overrides, started, ended,
+                                                    model_file))
+    written += [directory / "results.npz", directory / "results.json", directory / "run.ttl"]
+    from scalebridge.result_plots import plot_submodel
+
+    for submodel in program.submodels:
+        written += plot_submodel(directory, submodel, results[submodel.name],
+                                 totals.get(submodel.name, {}))
+    del composition
+    return written
+
+
+def _local(iri: str) -> str:
+    cut = max(iri.rfind("#"), iri.rfind("/"))
+    return iri[cut + 1 :] or iri
+
+
+def _npz_bytes(arrays: Mapping[str, NDArray[numpy.float64]]) -> bytes:
+    import io
+
+    stream = io.BytesIO()
+    numpy.savez_compressed(stream, **arrays)  # type: ignore[arg-type]
+    return stream.getvalue()
+
+
+def _provenance(  # noqa: PLR0917 - the facts of one run
+    program: ProgramIR, sidecar: Mapping[str, Any], overrides: Mapping[str, float],
+                started: datetime.datetime, ended: datetime.datetime, model_file: Path) -> str:
+    g = rdflib.Graph()
+    g.bind("sb", SB)
+    g.bind("prov", PROV)
+    run = rdflib.URIRef(f"urn:uuid:{uuid.uuid4()}")
+    result = rdflib.URIRef("results.npz")
+    model = rdflib.URIRef(program.model_iri)
+    xsd = rdflib.XSD
+    g.add((run, rdflib.RDF.type, SB.Run))
+    g.add((run, rdflib.RDFS.label, rdflib.Literal(f"run of {program.label or program.model_iri}")))
+    g.add((run, PROV.used, model))
+    g.add((run, PROV.startedAtTime, rdflib.Literal(started.isoformat(), datatype=xsd.dateTime)))
+    g.add((run, PROV.endedAtTime, rdflib.Literal(ended.isoformat(), datatype=xsd.dateTime)))
+    g.add((run, SB.sourceHash, rdflib.Literal(program.source_sha256)))
+    g.add((run, SB.solverHash, rdflib.Literal(sidecar["solver_sha256"])))
+    g.add((run, SB.scalebridgeVersion, rdflib.Literal(program.version)))
+    units = {p.name: p.unit for p in program.parameters}
+    for name, value in sorted(overrides.items()):
+        g.add((run, SB.parameterSetting, rdflib.Literal(f"{name}={value:g} {units[name]}")))
+    g.add((model, rdflib.RDFS.seeAlso, rdflib.Literal(str(model_file))))
+    g.add((result, rdflib.RDF.type, SB.Result))
+    g.add((result, PROV.wasGeneratedBy, run))
+    g.add((rdflib.URIRef("solver.py"), PROV.wasDerivedFrom, model))
+    g.add((run, PROV.used, rdflib.URIRef("solver.py")))
+    text: str = g.serialize(format="turtle")
+    return text
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
