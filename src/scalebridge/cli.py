@@ -109,7 +109,59 @@ def _parser() -> _Parser:
         action="store_true",
         help="skip the OWL consistency check (HermiT, needs Java)",
     )
+    _add_plot_model(kinds)
+    _add_inspect(commands)
+    from scalebridge.cli_solve import add_commands
+
+    add_commands(commands)
     return parser
+
+
+def _add_inspect(commands: argparse._SubParsersAction[_Parser]) -> None:
+    inspect = commands.add_parser(
+        "inspect",
+        help="print a model as plain-text tables: submodels, fields, parameters, equations, ...",
+        description="Validate MODEL, then print it as tables: submodels, domains, fields, "
+        "parameters, equations as formulas, relations, bridges and couplings with their "
+        "timescale verdicts. When the model has errors they are listed first and the exit "
+        "status is 1.",
+    )
+    inspect.add_argument("model", metavar="MODEL", help="the model file (.ttl, .nt or .jsonld)")
+    inspect.add_argument(
+        "--reasoner",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="also run the OWL consistency check (HermiT, needs Java; off by default)",
+    )
+
+
+def _add_plot_model(kinds: argparse._SubParsersAction[_Parser]) -> None:
+    model = kinds.add_parser(
+        "model",
+        help="the model as a modeller draws it: submodels, domains, fields, bridges, flows",
+        description="Validate MODEL, print the report, and draw it: one box per submodel with "
+        "its domains and their fields, arrows for bridges, carrier flows, transfers and "
+        "junctions, lines for couplings labelled with their strategy and coloured by their "
+        "timescale verdict. Drawn even when the model has errors, as long as it can be read; "
+        "the exit status is then 1.",
+    )
+    model.add_argument("model", metavar="MODEL", help="the model file (.ttl, .nt or .jsonld)")
+    model.add_argument(
+        "-o",
+        "--output",
+        default="model.png",
+        metavar="PNG",
+        help="the PNG file to write (default: model.png); replaced only once complete",
+    )
+    model.add_argument(
+        "--strict", action="store_true", help="treat warnings as errors for the exit status"
+    )
+    model.add_argument(
+        "--reasoner",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="also run the OWL consistency check (HermiT, needs Java; off by default)",
+    )
 
 
 def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> int:
@@ -127,6 +179,14 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
         _parser().print_help(out)
         return EXIT_USAGE
     try:
+        if args.command in ("compose", "run"):
+            from scalebridge.cli_solve import compose_command, run_command
+
+            return (compose_command if args.command == "compose" else run_command)(args, out)
+        if args.command == "inspect":
+            return _inspect(args, out)
+        if args.command == "plot" and args.kind == "model":
+            return _plot_model(args, out)
         if args.command == "plot":
             return _plot(args, out)
         return _validate(args, out)
@@ -182,6 +242,45 @@ def _plot(args: argparse.Namespace, out: TextIO) -> int:
         print(f"scalebridge: cannot write {args.output}: {err.strerror or err}", file=sys.stderr)
         return EXIT_USAGE
     print(f"scale separation map written to {written}", file=out)
+    return EXIT_FINDINGS if report.has_errors(strict=args.strict) else EXIT_OK
+
+
+def _inspect(args: argparse.Namespace, out: TextIO) -> int:
+    from scalebridge.diagnostics import Severity
+    from scalebridge.inspect import render_inspection
+    from scalebridge.pipeline import validate_files
+
+    validation = validate_files([args.model], reasoner=args.reasoner)
+    report = validation.report
+    if any(d.code in _IO_CODES for d in report) or validation.model is None:
+        print(report.to_text(), file=out)
+        return EXIT_USAGE if any(d.code in _IO_CODES for d in report) else EXIT_FINDINGS
+    errors = report.has_errors()
+    if errors:
+        # The errors alone, then the summary line of the whole report.
+        listed = Report(tuple(report.by_severity(Severity.ERROR))).to_text().splitlines()[:-1]
+        print("\n".join([*listed, report.to_text().splitlines()[-1]]) + "\n", file=out)
+    print(render_inspection(validation.model, source=args.model), end="", file=out)
+    return EXIT_FINDINGS if errors else EXIT_OK
+
+
+def _plot_model(args: argparse.Namespace, out: TextIO) -> int:
+    from scalebridge.model_plot import write_model_plot
+    from scalebridge.pipeline import validate_files
+
+    validation = validate_files([args.model], strict=args.strict, reasoner=args.reasoner)
+    report = validation.report
+    print(report.to_text(), file=out)
+    if any(d.code in _IO_CODES for d in report):
+        return EXIT_USAGE
+    if validation.model is None:
+        return EXIT_FINDINGS
+    try:
+        written = write_model_plot(validation.model, args.output, title=args.model)
+    except OSError as err:
+        print(f"scalebridge: cannot write {args.output}: {err.strerror or err}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"model picture written to {written}", file=out)
     return EXIT_FINDINGS if report.has_errors(strict=args.strict) else EXIT_OK
 
 
