@@ -1,5 +1,5 @@
 # The two commands: `make demo` and `make test`. Each creates .venv when it is missing and
-# installs the package with its test extra, then runs the demo or the tests.
+# installs the package with its test and numba extras, then runs the demo or the tests.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -18,7 +18,7 @@ $(BIN)/python:
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,numba]'
 	touch $(STAMP)
 
 demo: $(STAMP)
