@@ -22,11 +22,13 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 demo: $(STAMP)
-	@echo "== scalebridge validate: every example =="
+	@echo "== scalebridge run: every example (validate, compose, run, write results) =="
 	@for model in examples/*/model.ttl; do \
+	    name=$$(basename $$(dirname "$$model")); \
 	    echo; echo "-- $$model"; \
-	    $(BIN)/scalebridge validate "$$model" || exit $$?; \
+	    $(BIN)/scalebridge run "$$model" --out "results/$$name" || exit $$?; \
 	done
+	@echo; echo "Results (arrays, units, provenance, plots) are in: results/*/"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
+import numpy
 import pytest
 
 from scalebridge.cli import main
@@ -51,3 +53,20 @@ def test_the_deeper_checks_print_what_the_readme_shows(monkeypatch: pytest.Monke
 def test_every_command_is_in_the_reference() -> None:
     for command in ("scalebridge validate MODEL", "scalebridge plot ssm MODEL", "-o PNG"):
         assert command in README
+
+
+def test_the_run_step_of_the_quickstart_does_what_it_says(tmp_path: Path) -> None:
+    assert "scalebridge run examples/two_compartment/model.ttl --out results/pk --set CL=3" in (
+        README
+    )
+    out = io.StringIO()
+    status = main(["run", str(REPO / "examples" / "two_compartment" / "model.ttl"), "--out",
+                   str(tmp_path / "pk"), "--set", "CL=3", "--quiet"], stdout=out)
+    assert status == 0, out.getvalue()
+    meta = json.loads((tmp_path / "pk" / "results.json").read_text(encoding="utf-8"))
+    blood = meta["submodels"]["pk"]["states"]["C_b"]
+    assert blood["unit"] == "unit:MilliGM-PER-L" and meta["parameters"]["CL"]["value"] == 3.0
+    with numpy.load(tmp_path / "pk" / "results.npz") as arrays:
+        assert arrays[blood["key"]][0] == pytest.approx(20.0, rel=1e-14)
+    for name in ("solver.py", "results.npz", "results.json", "run.ttl", "pk_fields.png"):
+        assert (tmp_path / "pk" / name).is_file() and name in README
