@@ -107,6 +107,11 @@ def run_command(args: argparse.Namespace, out: TextIO) -> int:
     if not outcome.ok:
         status = _exit_for(outcome.report)
         return status if status != EXIT_OK else EXIT_FINDINGS
+    if outcome.derived:
+        print("derived quantities:", file=out)
+        width = max(len(name) for name in outcome.derived)
+        for name, (value, unit) in outcome.derived.items():
+            print(f"  {name:<{width}} = {value:.6g} {unit}", file=out)
     print(f"results written to {outcome.directory}:", file=out)
     for path in outcome.files:
         print(f"  {path.name}", file=out)

@@ -66,6 +66,7 @@ class RunOutcome:
     files: tuple[Path, ...] = ()
     composition: Composition | None = None
     seconds: Mapping[str, float] = field(default_factory=dict)
+    derived: Mapping[str, tuple[float, str]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -151,7 +152,7 @@ def run_files(
         ended = datetime.datetime.now(datetime.UTC)
         totals = _totals(module, program, p, results)
         files = _write_results(staging, program, composition, results, totals, overrides,
-                               source, started, ended, Path(paths[0]))
+                               source, started, ended, Path(paths[0]), p)
         replace_directory(staging, target)
     except NumericalFailure as failure:
         shutil.rmtree(staging, ignore_errors=True)
@@ -160,8 +161,9 @@ def run_files(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    derived = {d.name: ((float(p[d.name]) - d.offset) / d.scale, d.unit) for d in program.derived}
     return RunOutcome(composition.report, target, tuple(target / f.name for f in files),
-                      composition, seconds)
+                      composition, seconds, derived)
 
 
 # -- conserved totals ------------------------------------------------------------------------
@@ -207,6 +209,7 @@ def _write_results(  # noqa: PLR0917 - everything a results directory records
     directory: Path, program: ProgramIR, composition: Composition, results: Results,
     totals: Mapping[str, Mapping[str, NDArray[numpy.float64]]], overrides: Mapping[str, float],
     source: str, started: datetime.datetime, ended: datetime.datetime, model_file: Path,
+    p_values: Mapping[str, float],
 ) -> list[Path]:
     arrays: dict[str, NDArray[numpy.float64]] = {}
     sidecar: dict[str, Any] = {
@@ -223,7 +226,14 @@ def _write_results(  # noqa: PLR0917 - everything a results directory records
             for p in program.parameters
         },
         "submodels": {},
+        "derived": {},
     }
+    for derived in program.derived:
+        key = f"derived/{derived.name}"
+        arrays[key] = numpy.asarray(_declared(numpy.asarray(p_values[derived.name]),
+                                              derived.scale, derived.offset), dtype=numpy.float64)
+        sidecar["derived"][derived.name] = {"key": key, "unit": derived.unit, "iri": derived.iri,
+                                            "value": float(arrays[key])}
     for submodel in program.submodels:
         times, states = results[submodel.name]
         entry: dict[str, Any] = {

@@ -119,3 +119,28 @@ def test_the_plate_mode_decays_at_the_rate_of_diffusion_and_reaction(tmp_path: P
     numpy.testing.assert_allclose(amplitude, exact, rtol=0.02)
     # and the y direction stays flat (zero flux)
     assert numpy.ptp(states["c"][-1, 10, :]) <= 1e-12
+
+
+def test_a_static_submodel_evaluates_and_solves_its_relations(tmp_path: Path) -> None:
+    program, module = _compose(Path(__file__).resolve().parent / "static.ttl", tmp_path)
+    assert program.submodels == ()  # nothing to integrate in time
+    p = module.parameters()
+    assert p["k"] == pytest.approx(200e9 * 1e-6 / 2.0, rel=1e-15)
+    # the real root of k u + c3 u^3 = F, independently
+    roots = numpy.roots([1e12, 0.0, p["k"], -5e3])
+    real = roots[numpy.abs(roots.imag) < 1e-12].real
+    assert p["u"] == pytest.approx(float(real[0]), rel=1e-10)
+    # a stiffer spring stretches less, as it should
+    assert module.parameters({"E": 400.0})["u"] < p["u"]
+
+
+def test_run_reports_derived_quantities_in_their_units(tmp_path: Path) -> None:
+    from scalebridge.runner import run_files
+
+    outcome = run_files([Path(__file__).resolve().parent / "static.ttl"], tmp_path / "out",
+                        reasoner=False)
+    assert outcome.ok
+    value, unit = outcome.derived["u"]
+    assert unit == "unit:MilliM" and value == pytest.approx(1.69048, rel=1e-5)
+    with numpy.load(tmp_path / "out" / "results.npz") as arrays:
+        assert float(arrays["derived/u"]) == pytest.approx(value, rel=1e-14)

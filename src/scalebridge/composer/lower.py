@@ -532,9 +532,11 @@ def lower(
             problems.append(_unsupported("a submodel with both compartments and grids needs a "
                                          "coupling of its own parts; split it", submodel.iri))
             continue
+        if not balances.states:
+            continue  # a static submodel: its relations are evaluated with the parameters
         plan, found = schedule(model, submodel, balances, (fastest or {}).get(submodel.iri))
         problems += found
-        if plan is None or not balances.states:
+        if plan is None:
             continue
         submodels.append(
             SubmodelIR(submodel.name, submodel.iri, submodel.label or submodel.name,
