@@ -141,7 +141,14 @@ def run_files(
         seconds: dict[str, float] = {}
         results: Results = {}
         p = module.parameters(overrides)
-        for submodel in program.submodels:
+        if program.coupling is not None:
+            say(f"running {len(program.submodels)} coupled submodels, exchanging every "
+                f"{program.coupling.macro_step:g} s up to {program.coupling.horizon:g} s")
+            clock = time.perf_counter()
+            results = module.run_coupled(p)
+            seconds["coupled"] = time.perf_counter() - clock
+            say(f"  done in {seconds['coupled']:.2f} s")
+        for submodel in program.submodels if program.coupling is None else ():
             plan = submodel.schedule
             say(f"running {submodel.name!r}: {plan.method.value}, {plan.outputs} outputs "
                 f"over {plan.duration:g} s")

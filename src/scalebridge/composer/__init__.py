@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import rdflib
@@ -97,15 +97,8 @@ def compose_files(
     except CompositionError as error:
         located = [_locate(validation, d) for d in error.diagnostics]
         return Composition(validation, Report((*validation.report, *located)).sorted())
-    program = ProgramIR(
-        model_iri=_model_iri(model, graph, Path(paths[0])),
-        label=program.label or model.label,
-        source_sha256=program.source_sha256,
-        version=program.version,
-        parameters=program.parameters,
-        derived=program.derived,
-        submodels=program.submodels,
-    )
+    program = replace(program, model_iri=_model_iri(model, graph, Path(paths[0])),
+                      label=program.label or model.label)
     return Composition(validation, validation.report, program, generate_module(program))
 
 

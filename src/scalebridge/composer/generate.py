@@ -17,6 +17,7 @@ True
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 
 import sympy
@@ -43,6 +44,8 @@ def _names(program: ProgramIR, states: Mapping[str, str] | None = None) -> dict[
         names[parameter.symbol] = f"p[{parameter.name!r}]"
     for derived in program.derived:
         names[derived.symbol] = f"p[{derived.name!r}]"
+    for received in program.inputs:
+        names[received.symbol] = f"p[{received.name!r}]"
     for name, code in (states or {}).items():
         names[sympy.Symbol(name, real=True)] = code
     return names
@@ -61,7 +64,9 @@ class _Writer:
 
 
 _IMPORTS = "# imports"  # replaced by the imports the module uses, once it is written
-_SOLVER_MODULES = ("boundaries", "finite_volume", "grids", "linear", "static", "time_stepping")
+_SOLVER_MODULES = (
+    "boundaries", "coupling", "finite_volume", "grids", "linear", "static", "time_stepping",
+)
 
 
 def _imports(body: str) -> list[str]:
@@ -138,6 +143,15 @@ def _tables(w: _Writer, program: ProgramIR) -> None:
             w(f"{s.label!r}, {s.conserves!r}),", 3)
     w("}")
     w()
+    if program.inputs:
+        w("# values received through bridges: name: (unit, SI scale, SI offset, IRI, SI value")
+        w("# until a bridge delivers one: the submodel's own default, or nan)")
+        w("INPUTS = {")
+        for r in program.inputs:
+            default = "float('nan')" if math.isnan(r.default) else repr(r.default)
+            w(f"{r.name!r}: ({r.unit!r}, {r.scale!r}, {r.offset!r}, {r.iri!r}, {default}),", 1)
+        w("}")
+        w()
     w("# name: (IRI, label, duration s, output interval s, step s or None, method)")
     w("SUBMODELS = {")
     for submodel in program.submodels:
@@ -161,6 +175,8 @@ def _parameters(w: _Writer, program: ProgramIR) -> None:
     w("raise KeyError(name)", 3)
     w("_value, _unit, scale, offset, _iri = PARAMETERS[name]", 2)
     w("p[name] = float(value) * scale + offset", 2)
+    if program.inputs:
+        w("p.update({name: entry[4] for name, entry in INPUTS.items()})", 1)
     for derived in program.derived:
         if derived.expr is not None:
             w(f"p[{derived.name!r}] = {printer.doprint(derived.expr)}", 1)
@@ -313,30 +329,35 @@ def _field(  # noqa: PLR0917 - the writer, where it is, what it writes
         w(f"return numpy.broadcast_to(numpy.asarray({pointwise.doprint(field.source)}, "
           "dtype=float), u.shape)", 1)
     w()
-    w(f"def solve_{tag}(p, times):")
-    w(f'"""The field {name} at the output times (SI), one row per time."""', 1)
+    w(f"def solve_{tag}(p, times, initial=None, start=0.0):")
+    w(f'"""The field {name} at the output times (SI, from start + times[0]), one row per', 1)
+    w('time; it starts from its initial value, or from ``initial`` when given."""', 1)
     unpacked = ("x, y" if two else "x") if explicit else ("_x, _y" if two else "_x")
     w(f"grid, {unpacked}, s = setup_{tag}(p)", 1)
+    w("u0 = s['initial'] if initial is None else initial", 1)
     sides = ("left", "right", "bottom", "top") if two else ("left", "right")
     if plan.method is Method.IMPLICIT:
         if two:
             w("a, b = finite_volume.diffusion_matrix_2d(s['k'], grid, s['boundaries'])", 1)
             w("a = a + scipy.sparse.diags(s['slope'].ravel())", 1)
             w("b = b + s['offset'].ravel()", 1)
+            w(f"dt = (times[1] - times[0]) / numpy.ceil((times[1] - times[0]) / {plan.step!r} "
+              "- 1e-9)", 1)
             w("found = time_stepping.integrate_theta(", 1)
-            w("a.tocsr(), b, s['capacity'].ravel(), s['initial'].ravel(),", 2)
-            w(f"{plan.step!r}, times,", 2)
+            w("a.tocsr(), b, s['capacity'].ravel(), u0.ravel(), dt, times,", 2)
             w(f"theta=1.0, submodel={submodel.name!r}, field={name})", 2)
-            w("found = found.reshape((len(times),) + s['initial'].shape)", 1)
+            w("found = found.reshape((len(times),) + u0.shape)", 1)
         else:
             w("left, right = s['boundaries']['left'], s['boundaries']['right']", 1)
             w("a, b = finite_volume.diffusion_matrix_1d(s['k'], grid, left, right)", 1)
             w("a = a.copy()", 1)
             w("a[1] += s['slope']", 1)
             w("b = b + s['offset']", 1)
+            w(f"dt = (times[1] - times[0]) / numpy.ceil((times[1] - times[0]) / {plan.step!r} "
+              "- 1e-9)", 1)
             w("found = time_stepping.integrate_theta(", 1)
-            w(f"a, b, s['capacity'], s['initial'], {plan.step!r}, times,", 2)
-            w(f"theta=1.0, submodel={submodel.name!r}, field={name})", 2)
+            w(f"a, b, s['capacity'], u0, dt, times, theta=1.0, submodel={submodel.name!r},", 2)
+            w(f"field={name})", 2)
     else:
         bcs = ", ".join(f"s['boundaries'][{side!r}]" for side in sides)
         coords_args = "x, y" if two else "x"
@@ -351,8 +372,8 @@ def _field(  # noqa: PLR0917 - the writer, where it is, what it writes
             if field.velocity is not None:
                 w(f"total = total + finite_volume.advection_1d(u, s['velocity'][0], grid, {bcs})",
                   2)
-        w(f"return (total + source_{index}_{position}(t, u, p, {coords_args})) / s['capacity']",
-          2)
+        w(f"return (total + source_{index}_{position}(start + t, u, p, {coords_args})) "
+          "/ s['capacity']", 2)
         spacings = "(grid.dx, grid.dy)" if two else "(grid.dx,)"
         w(f"spacings = {spacings}", 1)
         w("limits = [time_stepping.diffusion_step_limit(float(numpy.max(s['k'] / s['capacity'])), "
@@ -362,7 +383,7 @@ def _field(  # noqa: PLR0917 - the writer, where it is, what it writes
         w("limits.append(time_stepping.reaction_step_limit(", 1)
         w("float(numpy.max(numpy.abs(s['slope']) / s['capacity']))))", 2)
         w("found = time_stepping.integrate_explicit(", 1)
-        w(f"rhs, s['initial'], times[-1], limit=min(limits), dt={plan.step!r}, outputs=times,", 2)
+        w(f"rhs, u0, times[-1], limit=min(limits), dt={plan.step!r}, outputs=times,", 2)
         w(f"submodel={submodel.name!r}, field={name})", 2)
     w(f"check_finite(found, times, {submodel.name!r}, ({name},))", 1)
     w("return found", 1)
@@ -382,6 +403,85 @@ def _condition(printer: SolverPrinter, boundary: BoundaryIR) -> str:
     return "boundaries.periodic()"
 
 
+def _components(w: _Writer, program: ProgramIR) -> None:
+    """The MMSF view of each submodel: initial state, advance, observe."""
+    for index, submodel in enumerate(program.submodels):
+        system = submodel.compartments
+        w()
+        w(f"def initial_state_{index}(p):")
+        w(f'"""Submodel {submodel.name!r} at its start: SI state by name."""', 1)
+        w("state = {}", 1)
+        if system is not None:
+            w(f"y0 = initial_{index}(p, 0.0)", 1)
+            for column, name in enumerate(system.states):
+                w(f"state[{name!r}] = y0[{column}]", 1)
+        for position, field in enumerate(submodel.fields):
+            w(f"state[{field.state!r}] = setup_{index}_{position}(p)[-1]['initial']", 1)
+        w("return state", 1)
+        w()
+        w(f"def advance_{index}(p, state, t0, t1):")
+        w(f'"""Submodel {submodel.name!r} from t0 to t1 (s), with the inputs in p."""', 1)
+        w("state = dict(state)", 1)
+        w("span = [0.0, t1 - t0]", 1)
+        if system is not None:
+            w("y = numpy.array([" + ", ".join(f"state[{n!r}]" for n in system.states)
+              + "], dtype=float)", 1)
+            if submodel.schedule.method is Method.PROPAGATOR:
+                w(f"a, b = matrix_{index}(p)", 1)
+                w("y = linear.LinearPropagator(a, b).propagate(y, span)[-1]", 1)
+            else:
+                w("y = time_stepping.integrate_stiff(", 1)
+                w(f"lambda t, v: rates_{index}(t0 + t, v, p),", 2)
+                w(f"lambda t, v: jacobian_{index}(t0 + t, v, p),", 2)
+                w(f"y, span, method='BDF', submodel={submodel.name!r})[-1]", 2)
+            for column, name in enumerate(system.states):
+                w(f"state[{name!r}] = y[{column}]", 1)
+        for position, field in enumerate(submodel.fields):
+            w(f"state[{field.state!r}] = solve_{index}_{position}(p, span, "
+              f"initial=state[{field.state!r}], start=t0)[-1]", 1)
+        w("return state", 1)
+        w()
+        w(f"def observe_{index}(p, state):")
+        w('"""What the submodel shows other submodels: each field\'s mean (SI)."""', 1)
+        w("return {name: float(numpy.mean(value)) for name, value in state.items()}", 1)
+
+
+def _coupled_run(w: _Writer, program: ProgramIR) -> None:
+    coupling = program.coupling
+    assert coupling is not None
+    w()
+    w("def run_coupled(p):")
+    w('"""Run the coupled submodels with the SI values p: {submodel: (times in s, {state: SI', 1)
+    w("values})}; a called submodel's values are its final observations (means).\"\"\"", 1)
+    w("components = [", 1)
+    for index, submodel in enumerate(program.submodels):
+        called = submodel.name in coupling.called
+        w(f"coupling.Component({submodel.name!r}, initial_state_{index}, advance_{index}, "
+          f"observe_{index},", 2)
+        w(f"duration={submodel.schedule.duration!r}, called={called!r}, "
+          f"steps={submodel.schedule.outputs - 1!r}),", 3)
+    w("]", 1)
+    w("exchanges = [", 1)
+    for exchange in program.exchanges:
+        w(f"coupling.Exchange({exchange.name!r}, {exchange.sources!r}, {exchange.target!r}, "
+          f"{exchange.weights!r}),", 2)
+    w("]", 1)
+    w("found = coupling.drive(components, exchanges, p, "
+      f"horizon={coupling.horizon!r}, macro_step={coupling.macro_step!r})", 1)
+    w("results = {}", 1)
+    w("for name, (times, states) in found.items():", 1)
+    w("values = {key: numpy.array([s[key] for s in states]) for key in states[0]}", 2)
+    w("for key, array in values.items():", 2)
+    w("check_finite(array, times, name, (key,))", 3)
+    w("results[name] = numpy.array(times), values", 2)
+    w("return results", 1)
+    w()
+    w()
+    w("def run(overrides=None):")
+    w('"""Run the coupled submodels: {submodel: (times in s, {state: SI values})}."""', 1)
+    w("return run_coupled(parameters(overrides))", 1)
+
+
 def _run(w: _Writer, program: ProgramIR) -> None:
     w()
     w("def check_finite(values, times, submodel, fields):")
@@ -394,6 +494,10 @@ def _run(w: _Writer, program: ProgramIR) -> None:
     w("field = fields[column] if len(fields) > 1 else fields[0]", 2)
     w("raise NumericalFailure('the solution is not finite', submodel=submodel, field=field,", 2)
     w("time=float(times[row]))", 3)
+    if program.coupling is not None:
+        _components(w, program)
+        _coupled_run(w, program)
+        return
     w()
     w()
     w("RUNNERS = {")

@@ -36,6 +36,7 @@ from scalebridge.composer.ir import (
     Y,
 )
 from scalebridge.solvers import boundaries, finite_volume, grids, linear, static, time_stepping
+from scalebridge.solvers.coupling import Component, Exchange, drive
 from scalebridge.solvers.errors import NumericalFailure
 
 __all__ = ["evaluate", "interpret"]
@@ -131,6 +132,7 @@ def evaluate(expr: Any, env: Env) -> Value:
 def _parameters(program: ProgramIR, overrides: Mapping[str, float] | None) -> dict[sympy.Symbol,
                                                                                      Value]:
     values: dict[sympy.Symbol, Value] = {p.symbol: p.value for p in program.parameters}
+    values.update({r.symbol: r.default for r in program.inputs})
     given = {p.name: p for p in program.parameters}
     for name, value in (overrides or {}).items():
         parameter = given[name]
@@ -157,7 +159,65 @@ def interpret(
 ) -> dict[str, tuple[NDArray[numpy.float64], dict[str, NDArray[numpy.float64]]]]:
     """Run every submodel of ``program``: {submodel: (times in s, {state: SI values})}."""
     env = _parameters(program, overrides)
+    if program.coupling is not None:
+        return _coupled(program, env)
     return {s.name: _run(program, s, env) for s in program.submodels}
+
+
+def _coupled(
+    program: ProgramIR, env: dict[sympy.Symbol, Value]
+) -> dict[str, tuple[NDArray[numpy.float64], dict[str, NDArray[numpy.float64]]]]:
+    coupling = program.coupling
+    assert coupling is not None
+    p: dict[str, float] = {symbol.name: value for symbol, value in env.items()}
+
+    def here() -> dict[sympy.Symbol, Value]:
+        return {sympy.Symbol(name, real=True): value for name, value in p.items()}
+
+    def component(submodel: SubmodelIR) -> Component:
+        system = submodel.compartments
+
+        def initial(_p: object) -> dict[str, Any]:
+            state: dict[str, Any] = {}
+            values = here()
+            if system is not None:
+                y0 = _compartments(submodel, system, values, numpy.array([0.0, 0.0]))[0]
+                state.update(zip(system.states, y0, strict=True))
+            for field in submodel.fields:
+                state[field.state] = _field(submodel, field, values, numpy.array([0.0, 1.0]),
+                                            only_initial=True)
+            return state
+
+        def advance(_p: object, state: dict[str, Any], t0: float, t1: float) -> dict[str, Any]:
+            state = dict(state)
+            values = here()
+            span = numpy.array([0.0, t1 - t0])
+            if system is not None:
+                y = numpy.array([state[n] for n in system.states], dtype=float)
+                found = _compartments(submodel, system, values, span, y0=y, start=t0)[-1]
+                state.update(zip(system.states, found, strict=True))
+            for field in submodel.fields:
+                state[field.state] = _field(submodel, field, values, span,
+                                            initial=state[field.state], start=t0)[-1]
+            return state
+
+        def observe(_p: object, state: Mapping[str, Any]) -> dict[str, float]:
+            return {name: float(numpy.mean(value)) for name, value in state.items()}
+
+        return Component(submodel.name, initial, advance, observe,
+                         duration=submodel.schedule.duration,
+                         called=submodel.name in coupling.called,
+                         steps=submodel.schedule.outputs - 1)
+
+    components = [component(s) for s in program.submodels]
+    exchanges = [Exchange(e.name, e.sources, e.target, e.weights) for e in program.exchanges]
+    found = drive(components, exchanges, p, horizon=coupling.horizon,
+                  macro_step=coupling.macro_step)
+    results = {}
+    for name, (times, states) in found.items():
+        values = {key: numpy.array([s[key] for s in states]) for key in states[0]}
+        results[name] = (numpy.array(times), values)
+    return results
 
 
 def _run(
@@ -181,10 +241,12 @@ def _run(
 
 def _compartments(
     submodel: SubmodelIR, system: CompartmentSystemIR, env: dict[sympy.Symbol, Value],
-    times: NDArray[numpy.float64],
+    times: NDArray[numpy.float64], *, y0: NDArray[numpy.float64] | None = None,
+    start: float = 0.0,
 ) -> NDArray[numpy.float64]:
-    initial = {s.name: s.initial for s in submodel.states}
-    y0 = numpy.array([float(evaluate(initial[n], {**env, T: 0.0})) for n in system.states])
+    if y0 is None:
+        initial = {s.name: s.initial for s in submodel.states}
+        y0 = numpy.array([float(evaluate(initial[n], {**env, T: 0.0})) for n in system.states])
     symbols = [sympy.Symbol(n, real=True) for n in system.states]
     if submodel.schedule.method is Method.PROPAGATOR:
         a = numpy.array([[float(evaluate(e, env)) for e in row] for row in system.matrix])
@@ -193,7 +255,7 @@ def _compartments(
         return propagated
 
     def at(t: float, y: NDArray[numpy.float64]) -> dict[sympy.Symbol, Value]:
-        return {**env, T: t, **{s: float(v) for s, v in zip(symbols, y, strict=True)}}
+        return {**env, T: start + t, **{s: float(v) for s, v in zip(symbols, y, strict=True)}}
 
     def rates(t: float, y: NDArray[numpy.float64]) -> NDArray[numpy.float64]:
         here = at(t, y)
@@ -228,7 +290,8 @@ def _condition(boundary: BoundaryIR, env: Mapping[sympy.Symbol, Value]
 
 def _field(
     submodel: SubmodelIR, field: FieldProblemIR, env: dict[sympy.Symbol, Value],
-    times: NDArray[numpy.float64],
+    times: NDArray[numpy.float64], *, initial: NDArray[numpy.float64] | None = None,
+    start: float = 0.0, only_initial: bool = False,
 ) -> NDArray[numpy.float64]:
     u = sympy.Symbol(field.state, real=True)
     two = len(field.grid.cells) == 2
@@ -246,18 +309,23 @@ def _field(
     k = _pointwise(field.diffusivity if field.diffusivity is not None else sympy.Integer(0),
                    here, shape)
     capacity = _pointwise(field.capacity, here, shape)
-    initial = _pointwise(state.initial, here, shape)
+    if initial is None:
+        initial = _pointwise(state.initial, here, shape)
+    if only_initial:
+        return initial
     conditions = {b.side: _condition(b, here) for b in field.boundaries}
     plan = submodel.schedule
     if plan.method is Method.IMPLICIT:
         assert plan.step is not None
+        h = float(times[1] - times[0])
+        dt = h / numpy.ceil(h / plan.step - 1e-9)
         slope = _pointwise(sympy.diff(field.source, u), here, shape)
         offset = _pointwise(field.source.xreplace({u: sympy.Integer(0)}), here, shape)
         if two:
             a2, b2 = finite_volume.diffusion_matrix_2d(k, grid, conditions)
             a2 = (a2 + scipy.sparse.diags(slope.ravel())).tocsr()
             found = time_stepping.integrate_theta(
-                a2, b2 + offset.ravel(), capacity.ravel(), initial.ravel(), plan.step,
+                a2, b2 + offset.ravel(), capacity.ravel(), initial.ravel(), dt,
                 times.tolist(), theta=1.0, submodel=submodel.name, field=field.state)
             return found.reshape((len(times), *shape))
         a1, b1 = finite_volume.diffusion_matrix_1d(k, grid, conditions["left"],
@@ -265,13 +333,13 @@ def _field(
         a1 = a1.copy()
         a1[1] += slope
         return time_stepping.integrate_theta(
-            a1, b1 + offset, capacity, initial, plan.step, times.tolist(),
+            a1, b1 + offset, capacity, initial, dt, times.tolist(),
             theta=1.0, submodel=submodel.name, field=field.state)
     velocity = (tuple(float(evaluate(v, here)) for v in field.velocity)
                 if field.velocity is not None else None)
 
     def source(t: float, values: NDArray[numpy.float64]) -> NDArray[numpy.float64]:
-        return _pointwise(field.source, {**here, T: t, u: values}, values.shape)
+        return _pointwise(field.source, {**here, T: start + t, u: values}, values.shape)
 
     def rhs(t: float, values: NDArray[numpy.float64]) -> NDArray[numpy.float64]:
         if two:

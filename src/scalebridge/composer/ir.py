@@ -27,9 +27,12 @@ import sympy
 __all__ = [
     "BoundaryIR",
     "CompartmentSystemIR",
+    "CouplingIR",
     "DerivedIR",
+    "ExchangeIR",
     "FieldProblemIR",
     "GridIR",
+    "InputIR",
     "Method",
     "ParameterIR",
     "ProgramIR",
@@ -199,6 +202,48 @@ class SubmodelIR:
 
 
 @dataclass(frozen=True, slots=True)
+class InputIR:
+    """A value a submodel receives through a bridge (a parameter with sb:providedBy, or the
+    value of a boundary forced by a bridge); set by the coupling driver, in SI."""
+
+    name: str
+    iri: str
+    unit: str
+    scale: float
+    offset: float
+    default: float = float("nan")  # SI; the value a reusable submodel has when run alone
+
+    @property
+    def symbol(self) -> sympy.Symbol:
+        return sympy.Symbol(self.name, real=True)
+
+
+@dataclass(frozen=True, slots=True)
+class ExchangeIR:
+    """A bridge as a message: ``target = sum(w * source)``, each source ``(submodel, name)``
+    (submodel "" for a parameter); ``weights`` None means equal weights summing to one."""
+
+    name: str
+    iri: str
+    kind: str
+    sources: tuple[tuple[str, str], ...]
+    target: str
+    weights: tuple[float, ...] | None
+
+
+@dataclass(frozen=True, slots=True)
+class CouplingIR:
+    """How submodels run together: ``called`` submodels (the fine side of a hierarchical
+    coupling) run whole when their results are needed; the others advance together every
+    ``macro_step`` seconds up to ``horizon``."""
+
+    couplings: tuple[tuple[str, str, tuple[str, ...]], ...]  # (IRI, kind, submodel names)
+    called: tuple[str, ...]
+    horizon: float
+    macro_step: float
+
+
+@dataclass(frozen=True, slots=True)
 class ProgramIR:
     """The whole model, lowered: parameters, derived quantities in evaluation order, submodels."""
 
@@ -209,3 +254,6 @@ class ProgramIR:
     parameters: tuple[ParameterIR, ...]
     derived: tuple[DerivedIR, ...]
     submodels: tuple[SubmodelIR, ...]
+    inputs: tuple[InputIR, ...] = ()
+    exchanges: tuple[ExchangeIR, ...] = ()
+    coupling: CouplingIR | None = None

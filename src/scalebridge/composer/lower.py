@@ -38,9 +38,12 @@ from scalebridge import __version__
 from scalebridge.composer.ir import (
     BoundaryIR,
     CompartmentSystemIR,
+    CouplingIR,
     DerivedIR,
+    ExchangeIR,
     FieldProblemIR,
     GridIR,
+    InputIR,
     Method,
     ParameterIR,
     ProgramIR,
@@ -54,7 +57,9 @@ from scalebridge.model.analysis import si_value
 from scalebridge.model.junctions import exchanges, formula_expression, si_expression
 from scalebridge.model.types import (
     IRI,
+    BridgeKind,
     ConditionKind,
+    CouplingKind,
     DistributionKind,
     DomainKind,
     Equation,
@@ -111,7 +116,9 @@ def collect_parameters(model: Model) -> tuple[tuple[ParameterIR, ...], list[Diag
             continue
         declared = _declared_value(variable)
         if declared is None:
-            if variable.table is not None or variable.provided_by is not None:
+            if variable.provided_by is not None:
+                continue  # an input: see lower_couplings
+            if variable.table is not None:
                 problems.append(
                     _unsupported(
                         f"parameter '{variable.symbol}' is passed through a table or a bridge, "
@@ -431,8 +438,14 @@ def _field_problem(
             continue
         condition = boundary.condition
         if condition.kind is ConditionKind.FORCED:
-            problems.append(_unsupported("boundaries forced by a bridge need a coupling "
-                                         "driver, which is not lowered yet", boundary.iri))
+            bridge = model.bridges.get(condition.forced_by or "")
+            if bridge is None:
+                problems.append(_unsupported("a forced boundary without its bridge",
+                                             boundary.iri))
+                continue
+            boundaries.append(BoundaryIR(side=boundary.side.value, kind="dirichlet",
+                                         value=sympy.Symbol(forced_input(bridge.name),
+                                                            real=True)))
             continue
 
         def si(spec: object) -> sympy.Expr | None:
@@ -471,11 +484,14 @@ def schedule(model: Model, submodel: Submodel, balances: _Balances,
              fastest: float | None) -> tuple[ScheduleIR | None, list[Diagnostic]]:
     """Duration, output interval, step and method of a submodel."""
     duration = si_value(model, submodel.duration) or si_value(model, model.duration)
+    if duration is None and submodel.time_scale is not None:
+        duration = si_value(model, submodel.time_scale.extent)  # one run of a fine model
     if duration is None or duration <= 0:
         return None, [
             Diagnostic.make(
                 Code.COMPOSE_NO_DURATION,
-                f"submodel '{submodel.name}' has no sb:duration, so it cannot be run",
+                f"submodel '{submodel.name}' has no sb:duration (nor a declared time extent), "
+                "so it cannot be run",
                 subject=submodel.iri,
             )
         ]
@@ -501,6 +517,99 @@ def schedule(model: Model, submodel: Submodel, balances: _Balances,
     return ScheduleIR(duration, interval, step, method), []
 
 
+# -- couplings -------------------------------------------------------------------------------
+
+
+def forced_input(bridge_name: str) -> str:
+    """The name of the input that holds the value a bridge forces on a boundary."""
+    return f"{bridge_name}_forcing"
+
+
+_LOWERED_BRIDGES = {
+    BridgeKind.HOMOGENIZATION, BridgeKind.AVERAGING, BridgeKind.LOCALIZATION,
+    BridgeKind.PARAMETER_PASSING, BridgeKind.BOUNDARY_FORCING,
+}
+
+
+def lower_couplings(
+    model: Model, submodels: tuple[SubmodelIR, ...]
+) -> tuple[tuple[InputIR, ...], tuple[ExchangeIR, ...], CouplingIR | None, list[Diagnostic]]:
+    """Bridges as exchanges between submodels, and the schedule of the coupled run.
+
+    A bridge reads fields of submodels (each submodel shows the mean of its field) or
+    parameters, and writes a parameter that names it in sb:providedBy, or the value of a
+    boundary it forces.  A hierarchical coupling calls its finer submodel (the shorter run)
+    whole whenever its results are needed; concurrent couplings and one-way nestings advance
+    together, exchanging every macro step (the shortest output interval among them).
+    """
+    problems: list[Diagnostic] = []
+    states = {s.name: sub.name for sub in submodels for s in sub.states}
+    variables_by_name = {v.name: v for v in model.variables.values()}
+    inputs: list[InputIR] = []
+    exchanges: list[ExchangeIR] = []
+    for bridge in sorted(model.bridges.values(), key=lambda b: b.iri):
+        if bridge.kind not in _LOWERED_BRIDGES or bridge.table is not None or bridge.through:
+            problems.append(_unsupported(
+                f"a {bridge.kind.value.replace('_', ' ')} bridge through a table, a surrogate "
+                "or a blending region is not lowered yet", bridge.iri))
+            continue
+        sources: list[tuple[str, str]] = []
+        for iri in bridge.sources:
+            variable = model.variables.get(iri)
+            if variable is None:
+                continue
+            if variable.name in states:
+                sources.append((states[variable.name], variable.name))
+            elif variable.role in (VariableRole.PARAMETER, VariableRole.ALGEBRAIC):
+                sources.append(("", variable.name))
+            else:
+                problems.append(_unsupported("a bridge source that is neither a field of a "
+                                             "composed submodel nor a parameter", bridge.iri))
+        target = model.variables.get(bridge.target or "")
+        if target is not None and target.provided_by == bridge.iri:
+            name, unit_of = target.name, target
+        elif bridge.kind is BridgeKind.BOUNDARY_FORCING and target is not None:
+            name, unit_of = forced_input(bridge.name), target
+            if name in variables_by_name:
+                problems.append(_unsupported("a forced boundary's input clashes with a "
+                                             "variable's name", bridge.iri))
+                continue
+        else:
+            problems.append(_unsupported("a bridge's target must be a parameter that names "
+                                         "it in sb:providedBy, or a forced field",
+                                         bridge.iri))
+            continue
+        text, scale, offset = _unit_parts(unit_of)
+        default = _declared_value(unit_of) if unit_of is target and name == target.name else None
+        inputs.append(InputIR(name, unit_of.iri, text, scale, offset,
+                              math.nan if default is None else default * scale + offset))
+        exchanges.append(ExchangeIR(bridge.name, bridge.iri, bridge.kind.value, tuple(sources),
+                                    name, bridge.weights))
+    coupling = None
+    if model.couplings and submodels:
+        by_iri = {s.iri: s for s in submodels}
+        called: set[str] = set()
+        listed = []
+        for c in sorted(model.couplings.values(), key=lambda c: c.iri):
+            members = [by_iri[i] for i in c.submodels if i in by_iri]
+            listed.append((c.iri, c.kind.value, tuple(m.name for m in members)))
+            if c.kind is CouplingKind.HIERARCHICAL and len(members) == 2:
+                fine = min(members, key=lambda m: (m.schedule.duration, m.name))
+                called.add(fine.name)
+        lockstep = [s for s in submodels if s.name not in called]
+        if not lockstep:
+            problems.append(_unsupported("every submodel is the fine side of a hierarchical "
+                                         "coupling: nothing drives them", None))
+        else:
+            coupling = CouplingIR(
+                couplings=tuple(listed),
+                called=tuple(sorted(called)),
+                horizon=max(s.schedule.duration for s in lockstep),
+                macro_step=min(s.schedule.output_interval for s in lockstep),
+            )
+    return tuple(inputs), tuple(exchanges), coupling, problems
+
+
 # -- the whole -------------------------------------------------------------------------------
 
 
@@ -516,15 +625,6 @@ def lower(
     derived, found = order_assignments(model)
     problems += found
     submodels: list[SubmodelIR] = []
-    if model.couplings or model.bridges:
-        first = next(iter(sorted(model.couplings) or sorted(model.bridges)))
-        problems.append(
-            _unsupported(
-                "couplings and scale bridges need the coupling drivers, which the composer "
-                "does not lower yet; each submodel can be run from a file of its own",
-                first,
-            )
-        )
     for submodel in sorted(model.submodels.values(), key=lambda s: s.iri):
         balances, found = build_rates(model, submodel, derived)
         problems += found
@@ -542,9 +642,14 @@ def lower(
             SubmodelIR(submodel.name, submodel.iri, submodel.label or submodel.name,
                        balances.states, balances.compartments, balances.fields, plan)
         )
+    inputs, exchanges, coupling, found = lower_couplings(model, tuple(submodels))
+    problems += found
     if problems:
         raise CompositionError(problems)
     return ProgramIR(
+        inputs=inputs,
+        exchanges=exchanges,
+        coupling=coupling,
         model_iri=model.iri or "",
         label=model.label,
         source_sha256=source_sha256,

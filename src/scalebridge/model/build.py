@@ -649,15 +649,18 @@ class _Builder:
             )
         if role is VariableRole.PARAMETER:
             sources = [
-                p for p in (SB.value, SB.table, SB.distribution, SB.providedBy)
+                p for p in (SB.value, SB.table, SB.distribution)
                 if (node, p, None) in self.g
             ]
-            if len(sources) != 1:
+            # A parameter a bridge provides may keep a value: the default of a reusable
+            # submodel when it runs alone, replaced by the bridge when a coupling uses it.
+            bridged = (node, SB.providedBy, None) in self.g
+            if len(sources) > 1 or (not sources and not bridged):
                 found = ", ".join("sb:" + _local_name(str(p)) for p in sources) or "none"
                 self.report(
                     Code.SHAPE_VIOLATION,
-                    "a parameter has exactly one of sb:value, sb:table, sb:distribution or "
-                    f"sb:providedBy (found: {found})",
+                    "a parameter has exactly one of sb:value, sb:table or sb:distribution, or "
+                    f"is sb:providedBy a bridge (found: {found})",
                     node,
                     sources[1] if len(sources) > 1 else SB.value,
                 )

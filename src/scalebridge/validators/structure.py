@@ -142,7 +142,10 @@ def _determinedness(model: Model) -> Iterable[Diagnostic]:
         if role is VariableRole.PARAMETER:
             given = variable.value is not None or variable.table is not None or (
                 variable.distribution is not None)
-            others = [f"<{w}>" for w in defined.get(iri, []) + supplied.get(iri, [])]
+            # A bridge the parameter names in sb:providedBy replaces its value (the default of
+            # a reusable submodel run alone); any other second definition is one too many.
+            providing = [w for w in supplied.get(iri, []) if w != variable.provided_by]
+            others = [f"<{w}>" for w in defined.get(iri, []) + providing]
             if given and others:
                 yield _over(model, iri, ["its own value", *others])
             elif len(others) > 1:

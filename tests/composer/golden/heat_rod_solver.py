@@ -76,17 +76,20 @@ def setup_0_0(p, t=0.0):
     return grid, x, s
 
 
-def solve_0_0(p, times):
-    """The field 'T' at the output times (SI), one row per time."""
+def solve_0_0(p, times, initial=None, start=0.0):
+    """The field 'T' at the output times (SI, from start + times[0]), one row per
+    time; it starts from its initial value, or from ``initial`` when given."""
     grid, _x, s = setup_0_0(p)
+    u0 = s['initial'] if initial is None else initial
     left, right = s['boundaries']['left'], s['boundaries']['right']
     a, b = finite_volume.diffusion_matrix_1d(s['k'], grid, left, right)
     a = a.copy()
     a[1] += s['slope']
     b = b + s['offset']
+    dt = (times[1] - times[0]) / numpy.ceil((times[1] - times[0]) / 5.0 - 1e-9)
     found = time_stepping.integrate_theta(
-        a, b, s['capacity'], s['initial'], 5.0, times,
-        theta=1.0, submodel='rod_model', field='T')
+        a, b, s['capacity'], u0, dt, times, theta=1.0, submodel='rod_model',
+        field='T')
     check_finite(found, times, 'rod_model', ('T',))
     return found
 
