@@ -44,7 +44,8 @@ def test_the_deeper_checks_print_what_the_readme_shows(monkeypatch: pytest.Monke
     for relative in ("units/term_mismatch.ttl", "timescales/hierarchical_overlap.ttl"):
         out = io.StringIO()
         assert main(["validate", relative], stdout=out) == 1
-        finding = [line for line in out.getvalue().splitlines() if not line[:1].isdigit()]
+        finding = [line for line in out.getvalue().splitlines()
+                   if line and not line[:1].isdigit()]
         assert finding and finding[0].startswith(relative)
         for line in finding:
             assert line in README, line

@@ -190,6 +190,10 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
         if args.command == "plot":
             return _plot(args, out)
         return _validate(args, out)
+    except BrokenPipeError:
+        # The reader went away (``scalebridge validate ... | head``): nothing left to say.
+        sys.stderr.close()
+        return EXIT_OK
     except Exception as err:
         if os.environ.get("SCALEBRIDGE_DEBUG"):
             raise
@@ -203,14 +207,17 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
 
 
 def _validate(args: argparse.Namespace, out: TextIO) -> int:
+    from scalebridge.coupling_report import coupling_summary
     from scalebridge.pipeline import validate_files
 
     report = Report()
+    summaries = []
     for model in args.models:
-        report = (
-            report
-            + validate_files([model], strict=args.strict, reasoner=not args.no_reasoner).report
-        )
+        validation = validate_files([model], strict=args.strict, reasoner=not args.no_reasoner)
+        report = report + validation.report
+        summary = coupling_summary(validation.model, validation.report)
+        if summary:
+            summaries.append(f"{model}: what the coupling adds\n{summary}\n")
     color = args.color == "always" or (
         args.color == "auto" and out.isatty() and not os.environ.get("NO_COLOR")
     )
@@ -219,6 +226,8 @@ def _validate(args: argparse.Namespace, out: TextIO) -> int:
     elif args.format == "turtle":
         print(report.to_turtle(), file=out)
     else:
+        for summary in summaries:  # a proposed coupling leads the report
+            print(summary, file=out)
         print(report.to_text(color=color), file=out)
     if any(d.code in _IO_CODES for d in report):
         return EXIT_USAGE
