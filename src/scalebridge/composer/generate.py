@@ -33,6 +33,7 @@ from scalebridge.composer.ir import (
     X,
     Y,
 )
+from scalebridge.composer.lower import eliminate_common_subexpressions
 from scalebridge.composer.printer import SolverPrinter
 
 __all__ = ["generate_module"]
@@ -234,6 +235,17 @@ def _submodel(w: _Writer, program: ProgramIR, index: int, submodel: SubmodelIR) 
     w()
 
 
+def _with_temporaries(
+    w: _Writer, printer: SolverPrinter, temporaries: list[tuple[sympy.Symbol, sympy.Expr]]
+) -> SolverPrinter:
+    """Write ``name = expression`` for each temporary; a printer that knows them."""
+    names = printer.names()
+    for symbol, expr in temporaries:
+        w(f"{symbol.name} = {SolverPrinter(names).doprint(expr)}", 1)
+        names[symbol] = symbol.name
+    return SolverPrinter(names)
+
+
 def _compartments(
     w: _Writer, program: ProgramIR, index: int, submodel: SubmodelIR,
     system: CompartmentSystemIR,
@@ -252,21 +264,27 @@ def _compartments(
     w()
     w(f"def rates_{index}(t, y, p):")
     w('"""dy/dt in SI units."""', 1)
-    w(f"return {_array(printer, system.rates)}", 1)
+    temporaries, rates = eliminate_common_subexpressions(system.rates)
+    local = _with_temporaries(w, printer, temporaries)
+    w(f"return {_array(local, rates)}", 1)
     w()
     w(f"def jacobian_{index}(t, y, p):")
     w('"""d(dy/dt)/dy, derived symbolically."""', 1)
+    size = len(system.states)
+    flat = [e for row in system.jacobian for e in row]
+    temporaries, entries = eliminate_common_subexpressions(flat)
+    local = _with_temporaries(w, printer, temporaries)
     w("return numpy.array([", 1)
-    for row in system.jacobian:
-        w("[" + ", ".join(printer.doprint(e) for e in row) + "],", 2)
+    for start in range(0, size * size, size):
+        w("[" + ", ".join(local.doprint(e) for e in entries[start:start + size]) + "],", 2)
     w("], dtype=float)", 1)
     if system.linear:
         w()
         w(f"def matrix_{index}(p):")
         w('"""dy/dt = a @ y + b: the system is linear with constant coefficients."""', 1)
         w("a = numpy.array([", 1)
-        for row in system.matrix:
-            w("[" + ", ".join(constant.doprint(e) for e in row) + "],", 2)
+        for matrix_row in system.matrix:
+            w("[" + ", ".join(constant.doprint(e) for e in matrix_row) + "],", 2)
         w("], dtype=float)", 1)
         w(f"return a, {_array(constant, system.offset)}", 1)
     w()

@@ -28,7 +28,7 @@ the node, never run approximately.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import networkx as nx
@@ -475,6 +475,28 @@ def _field_problem(
         ),
         problems,
     )
+
+
+# -- common subexpressions -------------------------------------------------------------------
+
+
+def eliminate_common_subexpressions(
+    exprs: Sequence[sympy.Expr], prefix: str = "_t"
+) -> tuple[list[tuple[sympy.Symbol, sympy.Expr]], list[sympy.Expr]]:
+    """Temporaries ``[(symbol, expression), ...]`` and ``exprs`` rewritten to use them.
+
+    A subexpression that occurs more than once (a volume times a flow, ``Q/Kp``) is computed
+    once; the temporaries' names start with ``prefix`` (``_t0``, ``_t1``...), which no name
+    from a model can (names may not start with an underscore).
+
+    >>> a, b = sympy.symbols("a b", real=True)
+    >>> eliminate_common_subexpressions([(a + b) ** 2, 1 / (a + b)])
+    ([(_t0, a + b)], [_t0**2, 1/_t0])
+    """
+    temporaries, reduced = sympy.cse(
+        list(exprs), symbols=sympy.numbered_symbols(prefix, real=True), optimizations=None
+    )
+    return list(temporaries), list(reduced)
 
 
 # -- schedule --------------------------------------------------------------------------------

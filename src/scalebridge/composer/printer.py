@@ -25,6 +25,7 @@ from typing import Any
 
 import sympy
 from sympy.printing.numpy import NumPyPrinter
+from sympy.printing.precedence import precedence
 
 __all__ = ["SolverPrinter"]
 
@@ -36,11 +37,20 @@ class SolverPrinter(NumPyPrinter):  # type: ignore[misc]
         super().__init__({"strict": True, "fully_qualified_modules": True})
         self._names = dict(names)
 
+    def names(self) -> dict[sympy.Symbol, str]:
+        """A copy of the symbol-to-code mapping (to extend for a new printer)."""
+        return dict(self._names)
+
     def _print_Symbol(self, expr: sympy.Symbol) -> str:  # noqa: N802 - SymPy's names
         code: str | None = self._names.get(expr)
         if code is None:
             raise ValueError(f"the generated code has no value for the symbol '{expr.name}'")
         return code
+
+    def _print_Pow(self, expr: Any, rational: bool = False) -> str:  # noqa: N802 - SymPy's names
+        if expr.exp == -1:  # 1/x reads better than x**(-1.0)
+            return f"1/{self.parenthesize(expr.base, precedence(expr))}"
+        return str(super()._print_Pow(expr, rational))
 
     def _print_Float(self, expr: sympy.Float) -> str:  # noqa: N802 - SymPy's names
         return repr(float(expr))

@@ -72,17 +72,18 @@ def capacities_0(p):
 
 def rates_0(t, y, p):
     """dy/dt in SI units."""
-    return numpy.array([
-        (-p['CL']*y[0] - y[0]*p['Q'] + y[1]*p['Q']/p['Kp'])/p['V_b'],
-        (y[0]*p['Q'] - y[1]*p['Q']/p['Kp'])/p['V_t'],
-    ], dtype=float)
+    _t0 = y[0]*p['Q'] - y[1]*p['Q']/p['Kp']
+    return numpy.array([(-p['CL']*y[0] - _t0)/p['V_b'], _t0/p['V_t']], dtype=float)
 
 
 def jacobian_0(t, y, p):
     """d(dy/dt)/dy, derived symbolically."""
+    _t0 = 1/p['V_b']
+    _t1 = 1/p['Kp']
+    _t2 = p['Q']/p['V_t']
     return numpy.array([
-        [(-p['CL'] - p['Q'])/p['V_b'], p['Q']/(p['Kp']*p['V_b'])],
-        [p['Q']/p['V_t'], -p['Q']/(p['Kp']*p['V_t'])],
+        [_t0*(-p['CL'] - p['Q']), p['Q']*_t0*_t1],
+        [_t2, -_t1*_t2],
     ], dtype=float)
 
 
