@@ -116,6 +116,9 @@ def run_files(
 ) -> RunOutcome:
     """Validate, compose and run the model ``paths``; write results into ``out``."""
     say = progress or (lambda _message: None)
+
+    def bar(name: str) -> Callable[[float], None] | None:
+        return _ProgressBar(name) if progress is not None and sys.stderr.isatty() else None
     composition = compose_files(paths, reasoner=reasoner)
     if not composition.ok:
         return RunOutcome(composition.report, composition=composition)
@@ -145,7 +148,7 @@ def run_files(
             say(f"running {len(program.submodels)} coupled submodels, exchanging every "
                 f"{program.coupling.macro_step:g} s up to {program.coupling.horizon:g} s")
             clock = time.perf_counter()
-            results = module.run_coupled(p)
+            results = module.run_coupled(p, progress=bar("coupled run"))
             seconds["coupled"] = time.perf_counter() - clock
             say(f"  done in {seconds['coupled']:.2f} s")
         for submodel in program.submodels if program.coupling is None else ():
@@ -153,7 +156,8 @@ def run_files(
             say(f"running {submodel.name!r}: {plan.method.value}, {plan.outputs} outputs "
                 f"over {plan.duration:g} s")
             clock = time.perf_counter()
-            results[submodel.name] = module.RUNNERS[submodel.name](p)
+            results[submodel.name] = module.RUNNERS[submodel.name](
+                p, progress=bar(submodel.name))
             seconds[submodel.name] = time.perf_counter() - clock
             say(f"  done in {seconds[submodel.name]:.2f} s")
         ended = datetime.datetime.now(datetime.UTC)
@@ -171,6 +175,23 @@ def run_files(
     derived = {d.name: ((float(p[d.name]) - d.offset) / d.scale, d.unit) for d in program.derived}
     return RunOutcome(composition.report, target, tuple(target / f.name for f in files),
                       composition, seconds, derived)
+
+
+class _ProgressBar:
+    """``name [#########...........]  45%`` redrawn on one line of a terminal."""
+
+    def __init__(self, name: str, width: int = 30) -> None:
+        self.name, self.width, self.shown = name, width, -1
+
+    def __call__(self, fraction: float) -> None:
+        percent = int(100 * min(max(fraction, 0.0), 1.0))
+        if percent == self.shown:
+            return
+        self.shown = percent
+        filled = self.width * percent // 100
+        end = "\n" if percent == 100 else ""
+        print(f"\r  {self.name} [{'#' * filled}{'.' * (self.width - filled)}] {percent:3d}%",
+              end=end, file=sys.stderr, flush=True)
 
 
 # -- conserved totals ------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy
@@ -144,3 +145,27 @@ def test_run_reports_derived_quantities_in_their_units(tmp_path: Path) -> None:
     assert unit == "unit:MilliM" and value == pytest.approx(1.69048, rel=1e-5)
     with numpy.load(tmp_path / "out" / "results.npz") as arrays:
         assert float(arrays["derived/u"]) == pytest.approx(value, rel=1e-14)
+
+
+def test_long_runs_report_their_progress(tmp_path: Path) -> None:
+    _program, module = _compose(REPO / "examples" / "heat_rod" / "model.ttl", tmp_path)
+    fractions: list[float] = []
+    module.run_0(module.parameters(), progress=fractions.append)
+    assert len(fractions) >= 50 and fractions[-1] == 1.0
+    assert all(a <= b for a, b in itertools.pairwise(fractions))
+    tanks = Path(__file__).resolve().parents[2] / "examples" / "coupled_tanks" / "model.ttl"
+    _program, coupled = _compose(tanks, tmp_path)
+    seen: list[float] = []
+    coupled.run_coupled(coupled.parameters(), progress=seen.append)
+    assert len(seen) == 120 and seen[-1] == 1.0
+
+
+def test_the_progress_bar_draws_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    from scalebridge.runner import _ProgressBar
+
+    bar = _ProgressBar("rod", width=10)
+    for fraction in (0.0, 0.5, 0.5, 1.0):
+        bar(fraction)
+    err = capsys.readouterr().err
+    assert err == ("\r  rod [..........]   0%\r  rod [#####.....]  50%"
+                   "\r  rod [##########] 100%\n")

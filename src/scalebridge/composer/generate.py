@@ -211,7 +211,7 @@ def _submodel(w: _Writer, program: ProgramIR, index: int, submodel: SubmodelIR) 
     for position, field in enumerate(submodel.fields):
         _field(w, program, index, position, submodel, field)
     w()
-    w(f"def run_{index}(p):")
+    w(f"def run_{index}(p, progress=None):")
     w(f'"""Submodel {submodel.name!r}: output times (s) and SI states, by name."""', 1)
     plan = submodel.schedule
     w(f"times = numpy.linspace(0.0, {plan.duration!r}, {plan.outputs!r})", 1)
@@ -230,7 +230,7 @@ def _submodel(w: _Writer, program: ProgramIR, index: int, submodel: SubmodelIR) 
         for column, name in enumerate(names):
             w(f"states[{name!r}] = found[:, {column}]", 1)
     for position, field in enumerate(submodel.fields):
-        w(f"states[{field.state!r}] = solve_{index}_{position}(p, times)", 1)
+        w(f"states[{field.state!r}] = solve_{index}_{position}(p, times, progress=progress)", 1)
     w("return times, states", 1)
     w()
 
@@ -347,7 +347,7 @@ def _field(  # noqa: PLR0917 - the writer, where it is, what it writes
         w(f"return numpy.broadcast_to(numpy.asarray({pointwise.doprint(field.source)}, "
           "dtype=float), u.shape)", 1)
     w()
-    w(f"def solve_{tag}(p, times, initial=None, start=0.0):")
+    w(f"def solve_{tag}(p, times, initial=None, start=0.0, progress=None):")
     w(f'"""The field {name} at the output times (SI, from start + times[0]), one row per', 1)
     w('time; it starts from its initial value, or from ``initial`` when given."""', 1)
     unpacked = ("x, y" if two else "x") if explicit else ("_x, _y" if two else "_x")
@@ -363,7 +363,7 @@ def _field(  # noqa: PLR0917 - the writer, where it is, what it writes
               "- 1e-9)", 1)
             w("found = time_stepping.integrate_theta(", 1)
             w("a.tocsr(), b, s['capacity'].ravel(), u0.ravel(), dt, times,", 2)
-            w(f"theta=1.0, submodel={submodel.name!r}, field={name})", 2)
+            w(f"theta=1.0, submodel={submodel.name!r}, field={name}, progress=progress)", 2)
             w("found = found.reshape((len(times),) + u0.shape)", 1)
         else:
             w("left, right = s['boundaries']['left'], s['boundaries']['right']", 1)
@@ -375,7 +375,7 @@ def _field(  # noqa: PLR0917 - the writer, where it is, what it writes
               "- 1e-9)", 1)
             w("found = time_stepping.integrate_theta(", 1)
             w(f"a, b, s['capacity'], u0, dt, times, theta=1.0, submodel={submodel.name!r},", 2)
-            w(f"field={name})", 2)
+            w(f"field={name}, progress=progress)", 2)
     else:
         bcs = ", ".join(f"s['boundaries'][{side!r}]" for side in sides)
         coords_args = "x, y" if two else "x"
@@ -402,7 +402,7 @@ def _field(  # noqa: PLR0917 - the writer, where it is, what it writes
         w("float(numpy.max(numpy.abs(s['slope']) / s['capacity']))))", 2)
         w("found = time_stepping.integrate_explicit(", 1)
         w(f"rhs, u0, times[-1], limit=min(limits), dt={plan.step!r}, outputs=times,", 2)
-        w(f"submodel={submodel.name!r}, field={name})", 2)
+        w(f"submodel={submodel.name!r}, field={name}, progress=progress)", 2)
     w(f"check_finite(found, times, {submodel.name!r}, ({name},))", 1)
     w("return found", 1)
     w()
@@ -468,7 +468,7 @@ def _coupled_run(w: _Writer, program: ProgramIR) -> None:
     coupling = program.coupling
     assert coupling is not None
     w()
-    w("def run_coupled(p):")
+    w("def run_coupled(p, progress=None):")
     w('"""Run the coupled submodels with the SI values p: {submodel: (times in s, {state: SI', 1)
     w("values})}; a called submodel's values are its final observations (means).\"\"\"", 1)
     w("components = [", 1)
@@ -485,7 +485,8 @@ def _coupled_run(w: _Writer, program: ProgramIR) -> None:
           f"{exchange.weights!r}),", 2)
     w("]", 1)
     w("found = coupling.drive(components, exchanges, p, "
-      f"horizon={coupling.horizon!r}, macro_step={coupling.macro_step!r})", 1)
+      f"horizon={coupling.horizon!r}, macro_step={coupling.macro_step!r},", 1)
+    w("progress=progress)", 3)
     w("results = {}", 1)
     w("for name, (times, states) in found.items():", 1)
     w("values = {key: numpy.array([s[key] for s in states]) for key in states[0]}", 2)

@@ -130,13 +130,15 @@ def drive(
     *,
     horizon: float,
     macro_step: float,
+    progress: Callable[[float], None] | None = None,
 ) -> dict[str, tuple[list[float], list[State]]]:
     """Run ``components`` to ``horizon`` (s), exchanging every ``macro_step`` (s).
 
     Returns, for each lockstep component, the macro times and its state at each; for each
     called component, the same times and the final observation of the call made there.  ``p``
     is updated in place with the values the exchanges set.  Exchanges are evaluated in the
-    order given, so an exchange may read a parameter an earlier one set.
+    order given, so an exchange may read a parameter an earlier one set.  ``progress``, when
+    given, is called with the fraction of the horizon done after every macro step.
     """
     if macro_step <= 0 or horizon <= 0:
         raise ValueError("the horizon and the macro step must be positive")
@@ -164,4 +166,6 @@ def drive(
         t1 = times[index + 1]
         for component in lockstep:
             states[component.name] = component.advance(p, states[component.name], t0, t1)
+        if progress is not None:
+            progress(t1 / horizon)
     return results

@@ -198,8 +198,12 @@ def integrate_explicit(
     outputs: Sequence[float],
     submodel: str | None = None,
     field: str | None = None,
+    progress: Callable[[float], None] | None = None,
 ) -> FloatArray:
     """Forward Euler for ``dy/dt = rhs(t, y)`` from t = 0 to ``t_end`` (seconds).
+
+    ``progress``, when given, is called with the fraction of ``t_end`` done at every output
+    time (for a progress bar).
 
     ``limit`` is the stability limit in seconds (see :func:`stable_step`).  With ``dt=None`` each
     interval between output times is cut into the fewest equal steps no longer than
@@ -249,6 +253,8 @@ def integrate_explicit(
                 _check_finite(y, t, submodel, field, f" after a step of dt = {h:.6g} s")
             t = float(stop)  # no drift from summing steps
             states[times == stop] = y
+            if progress is not None and t_end > 0:
+                progress(min(1.0, t / t_end))
     return states
 
 
@@ -358,6 +364,7 @@ def integrate_theta(  # noqa: PLR0917
     theta: float = 1.0,
     submodel: str | None = None,
     field: str | None = None,
+    progress: Callable[[float], None] | None = None,
 ) -> FloatArray:
     """Solve ``capacity * du/dt = A u + b(t)`` by the theta scheme with a fixed step ``dt`` (s).
 
@@ -376,6 +383,7 @@ def integrate_theta(  # noqa: PLR0917
     >>> states = integrate_theta(ab, None, 1.0, [1.0], 0.01, [1.0], theta=0.5)
     >>> bool(abs(states[0, 0] - np.exp(-1.0)) < 1e-5)
     True
+    ``progress``, when given, is called with the fraction done about a hundred times.
     """
     if not (math.isfinite(dt) and dt > 0.0):
         raise ValueError(f"the time step must be positive and finite, got {dt!r}")
@@ -414,6 +422,9 @@ def integrate_theta(  # noqa: PLR0917
             _check_finite(y, t_new, submodel, field)
             states[steps == step] = y
             b_now = b_new
+            last = int(steps[-1])
+            if progress is not None and (step % max(1, last // 100) == 0 or step == last):
+                progress(step / last)
     return states
 
 

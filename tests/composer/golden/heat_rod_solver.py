@@ -76,7 +76,7 @@ def setup_0_0(p, t=0.0):
     return grid, x, s
 
 
-def solve_0_0(p, times, initial=None, start=0.0):
+def solve_0_0(p, times, initial=None, start=0.0, progress=None):
     """The field 'T' at the output times (SI, from start + times[0]), one row per
     time; it starts from its initial value, or from ``initial`` when given."""
     grid, _x, s = setup_0_0(p)
@@ -89,16 +89,16 @@ def solve_0_0(p, times, initial=None, start=0.0):
     dt = (times[1] - times[0]) / numpy.ceil((times[1] - times[0]) / 5.0 - 1e-9)
     found = time_stepping.integrate_theta(
         a, b, s['capacity'], u0, dt, times, theta=1.0, submodel='rod_model',
-        field='T')
+        field='T', progress=progress)
     check_finite(found, times, 'rod_model', ('T',))
     return found
 
 
-def run_0(p):
+def run_0(p, progress=None):
     """Submodel 'rod_model': output times (s) and SI states, by name."""
     times = numpy.linspace(0.0, 10800.0, 181)
     states = {}
-    states['T'] = solve_0_0(p, times)
+    states['T'] = solve_0_0(p, times, progress=progress)
     return times, states
 
 

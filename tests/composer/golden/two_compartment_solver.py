@@ -96,7 +96,7 @@ def matrix_0(p):
     return a, numpy.array([0, 0], dtype=float)
 
 
-def run_0(p):
+def run_0(p, progress=None):
     """Submodel 'pk': output times (s) and SI states, by name."""
     times = numpy.linspace(0.0, 86400.0, 97)
     states = {}
