@@ -57,6 +57,9 @@ def coupling_summary(model: Model | None, report: Report) -> str:
         if (coupling.kind is CouplingKind.HIERARCHICAL and verdict is not None
                 and verdict.time.fast and verdict.time.slow):
             join = f"{_name(model, verdict.time.slow)} calls {_name(model, verdict.time.fast)}"
+        if (coupling.kind is CouplingKind.ONE_WAY_NESTING and verdict is not None
+                and verdict.driving and verdict.driven):
+            join = f"{_name(model, verdict.driving)} drives {_name(model, verdict.driven)}"
         lines.append(f"coupling '{coupling.name}' ({coupling.kind.value.replace('_', ' ')}): "
                      f"{join}")
         for iri in coupling.bridges:

@@ -78,3 +78,30 @@ def test_a_hierarchical_coupling_calls_its_fine_model(tmp_path: Path) -> None:
     # the micro model was run whole (0.1 s) at every macro step: its final value
     assert results["micro"][1]["A"][0] == pytest.approx(1e-3 * numpy.exp(-100.0 * 0.1),
                                                         rel=1e-9)
+
+
+NESTING = Path(__file__).resolve().parent / "nesting.ttl"
+
+
+def test_one_way_nesting_forces_the_fine_model_boundary(tmp_path: Path) -> None:
+    program, module = _compose(NESTING, tmp_path)
+    assert program.coupling is not None and program.coupling.called == ()
+    assert [(e.kind, e.target) for e in program.exchanges] == [
+        ("boundary_forcing", "nest_forcing")]
+    results = module.run()
+    times, tank = results["tank_model"][0], results["tank_model"][1]["C"]
+    film = results["film_model"][1]["u"]
+    numpy.testing.assert_allclose(tank, 5e-3 * numpy.exp(-1e-3 * times), rtol=1e-10)
+    # The film's left face holds the tank's value of the last exchange (60 s earlier); the
+    # film (diffusion time L^2/D = 100 s) follows it closely, from below at first...
+    assert film[1][0] == pytest.approx(tank[0], rel=0.05)
+    assert numpy.all(film[1] <= tank[0] * (1 + 1e-12))
+    # ... and from above once the tank decays: the sealed face lags behind.
+    assert film[-1][0] == pytest.approx(tank[-2], rel=0.02)
+    assert film[-1][-1] > film[-1][0] > tank[-1]
+    # Nothing flows back: the tank is what it would be alone.
+    interpreted = interpret(program)
+    for name, (_times, states) in results.items():
+        for state, values in states.items():
+            other = interpreted[name][1][state]
+            assert numpy.max(numpy.abs(values - other)) <= 1e-12 * numpy.max(numpy.abs(values))

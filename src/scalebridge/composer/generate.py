@@ -302,15 +302,26 @@ def _field(  # noqa: PLR0917 - the writer, where it is, what it writes
     tag = f"{index}_{position}"
     name = repr(field.state)
     w()
-    w(f"def setup_{tag}(p, t=0.0):")
-    w(f'"""Grid, coefficients and boundary conditions of the field {name}."""', 1)
+    w(f"def grid_{tag}():")
+    w(f'"""The grid of the field {name} and its cell centres (m)."""', 1)
     if two:
         (width, height), (nx, ny) = field.grid.sides, field.grid.cells
         w(f"grid = grids.Grid2D({width!r}, {height!r}, {nx!r}, {ny!r})", 1)
         w("x, y = numpy.meshgrid(grid.centres_x, grid.centres_y, indexing='ij')", 1)
+        w("return grid, x, y", 1)
     else:
         w(f"grid = grids.Grid1D({field.grid.sides[0]!r}, {field.grid.cells[0]!r})", 1)
-        w("x = grid.centres", 1)
+        w("return grid, grid.centres", 1)
+    w()
+    w(f"def initial_{tag}(p):")
+    w(f'"""The field {name} at its start (SI), one value per cell."""', 1)
+    w(f"_grid, {'x, y' if two else 'x'} = grid_{tag}()", 1)
+    w(f"return numpy.broadcast_to(numpy.asarray({pointwise.doprint(state.initial)}, "
+      "dtype=float), x.shape).copy()", 1)
+    w()
+    w(f"def setup_{tag}(p, t=0.0):")
+    w(f'"""Grid, coefficients and boundary conditions of the field {name}."""', 1)
+    w(f"grid, {'x, y' if two else 'x'} = grid_{tag}()", 1)
     w("shape = x.shape", 1)
     w("s = {}", 1)
     k = field.diffusivity if field.diffusivity is not None else sympy.Integer(0)
@@ -318,8 +329,7 @@ def _field(  # noqa: PLR0917 - the writer, where it is, what it writes
       "shape).copy()", 1)
     w(f"s['capacity'] = numpy.broadcast_to(numpy.asarray({pointwise.doprint(field.capacity)}, "
       "dtype=float), shape).copy()", 1)
-    w(f"s['initial'] = numpy.broadcast_to(numpy.asarray({pointwise.doprint(state.initial)}, "
-      "dtype=float), shape).copy()", 1)
+    w(f"s['initial'] = initial_{tag}(p)", 1)
     if field.velocity is not None:
         w("s['velocity'] = (" + ", ".join(f"float({pointwise.doprint(v)})"
                                           for v in field.velocity) + ",)", 1)
@@ -434,7 +444,7 @@ def _components(w: _Writer, program: ProgramIR) -> None:
             for column, name in enumerate(system.states):
                 w(f"state[{name!r}] = y0[{column}]", 1)
         for position, field in enumerate(submodel.fields):
-            w(f"state[{field.state!r}] = setup_{index}_{position}(p)[-1]['initial']", 1)
+            w(f"state[{field.state!r}] = initial_{index}_{position}(p)", 1)
         w("return state", 1)
         w()
         w(f"def advance_{index}(p, state, t0, t1):")

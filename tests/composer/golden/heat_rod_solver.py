@@ -57,15 +57,26 @@ def parameters(overrides=None):
     return p
 
 
+def grid_0_0():
+    """The grid of the field 'T' and its cell centres (m)."""
+    grid = grids.Grid1D(0.5, 50)
+    return grid, grid.centres
+
+
+def initial_0_0(p):
+    """The field 'T' at its start (SI), one value per cell."""
+    _grid, x = grid_0_0()
+    return numpy.broadcast_to(numpy.asarray(p['T_air'], dtype=float), x.shape).copy()
+
+
 def setup_0_0(p, t=0.0):
     """Grid, coefficients and boundary conditions of the field 'T'."""
-    grid = grids.Grid1D(0.5, 50)
-    x = grid.centres
+    grid, x = grid_0_0()
     shape = x.shape
     s = {}
     s['k'] = numpy.broadcast_to(numpy.asarray(p['k'], dtype=float), shape).copy()
     s['capacity'] = numpy.broadcast_to(numpy.asarray(p['c_p']*p['rho'], dtype=float), shape).copy()
-    s['initial'] = numpy.broadcast_to(numpy.asarray(p['T_air'], dtype=float), shape).copy()
+    s['initial'] = initial_0_0(p)
     # d(source)/du at the initial state: the implicit matrix, or the explicit step limit
     s['slope'] = numpy.broadcast_to(numpy.asarray(0, dtype=float), shape).copy()
     s['offset'] = numpy.broadcast_to(numpy.asarray(0, dtype=float), shape).copy()
