@@ -105,3 +105,20 @@ def test_one_way_nesting_forces_the_fine_model_boundary(tmp_path: Path) -> None:
         for state, values in states.items():
             other = interpreted[name][1][state]
             assert numpy.max(numpy.abs(values - other)) <= 1e-12 * numpy.max(numpy.abs(values))
+
+
+TANK_FILM = Path(__file__).resolve().parents[2] / "examples" / "tank_film"
+
+
+def test_the_tank_film_example_nests_two_submodel_files(tmp_path: Path) -> None:
+    _program, alone = _compose(TANK_FILM / "film.ttl", tmp_path)
+    ((_times, states),) = alone.run().values()
+    assert numpy.max(numpy.abs(states["u"])) == 0.0  # a clean film with a clean face
+    program, module = _compose(TANK_FILM / "model.ttl", tmp_path)
+    assert [(e.kind, e.target) for e in program.exchanges] == [("localization", "C_face")]
+    results = module.run()
+    times, tank = results["tank_model"][0], results["tank_model"][1]["C"]
+    film = results["film_model"][1]["u"]
+    numpy.testing.assert_allclose(tank, 5e-3 * numpy.exp(-1e-3 * times), rtol=1e-10)
+    assert film[-1][0] == pytest.approx(tank[-2], rel=0.02)  # the face: last exchange's value
+    assert film[-1][-1] > film[-1][0] > tank[-1]  # the sealed side lags further behind
