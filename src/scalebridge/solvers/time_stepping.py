@@ -375,6 +375,7 @@ def integrate_theta(  # noqa: PLR0917
     an ``(n,)`` array or a callable ``b(t)``; ``capacity`` a positive float or ``(n,)`` array
     (for heat, rho*c_p in J/(m^3 K) with A in W/(m^3 K)).  ``theta = 1`` is backward Euler,
     ``0.5`` Crank-Nicolson.  Every output time must be a whole number of steps (ValueError).
+    ``progress``, when given, is called with the fraction done about a hundred times.
 
     Example
     -------
@@ -383,7 +384,6 @@ def integrate_theta(  # noqa: PLR0917
     >>> states = integrate_theta(ab, None, 1.0, [1.0], 0.01, [1.0], theta=0.5)
     >>> bool(abs(states[0, 0] - np.exp(-1.0)) < 1e-5)
     True
-    ``progress``, when given, is called with the fraction done about a hundred times.
     """
     if not (math.isfinite(dt) and dt > 0.0):
         raise ValueError(f"the time step must be positive and finite, got {dt!r}")
