@@ -12,6 +12,7 @@ import scipy.linalg
 from scalebridge.composer import compose_files
 from scalebridge.composer.interpret import interpret
 from scalebridge.runner import load_solver
+from scalebridge.solvers import time_stepping
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -169,3 +170,51 @@ def test_the_progress_bar_draws_one_line(capsys: pytest.CaptureFixture[str]) -> 
     err = capsys.readouterr().err
     assert err == ("\r  rod [..........]   0%\r  rod [#####.....]  50%"
                    "\r  rod [##########] 100%\n")
+
+
+def _periodic_plate(tmp_path: Path, cells: tuple[int, int]) -> Path:
+    text = PLATE.read_text(encoding="utf-8")
+    for side, condition in (("Left", "sb:Dirichlet ; sb:boundaryValue :c0"),
+                            ("Right", "sb:Dirichlet ; sb:boundaryValue :c0"),
+                            ("Bottom", "sb:Neumann ; sb:flux :q0"),
+                            ("Top", "sb:Neumann ; sb:flux :q0")):
+        text = text.replace(f"sb:at sb:{side} ; sb:condition [ a {condition} ]",
+                            f"sb:at sb:{side} ; sb:condition [ a sb:Periodic ]")
+    text = text.replace("sb:cellsX 20 ; sb:cellsY 10", f"sb:cellsX {cells[0]} ; "
+                        f"sb:cellsY {cells[1]}")
+    text = text.replace("sb:timeStep [ sb:value 0.5 ; sb:unit unit:SEC ] .", ".")
+    text = text.replace('sb:unit unit:SEC ] ;\n    .', "sb:unit unit:SEC ] .")
+    text = text.replace(":D a sb:Parameter ; sb:value 1.0e-3",
+                        ":D a sb:Parameter ; sb:value 1.0e-9")
+    text = text.replace('sb:expression "k * c"', 'sb:expression "k * c - 0.001 [mol/(m3.s)]"')
+    assert text.count("sb:Periodic") == 4 and "timeStep" not in text
+    path = tmp_path / "periodic.ttl"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_large_periodic_plate_runs_on_the_stencil_kernel(tmp_path: Path) -> None:
+    # 520 x 520 cells is too large to factor: explicit steps, on the stencil kernel.
+    program, module = _compose(_periodic_plate(tmp_path, (520, 520)), tmp_path)
+    (plate,) = program.submodels
+    assert plate.schedule.method.value == "explicit"
+    source = (tmp_path / "solver.py").read_text(encoding="utf-8")
+    assert "stencil.diffusion_reaction_run(" in source
+    times, states = module.run()["plate_model"]
+    generated = states["c"]
+    interpreted = interpret(program)["plate_model"][1]["c"]  # the finite-volume operators
+    assert numpy.max(numpy.abs(generated - interpreted)) <= 1e-12 * numpy.max(numpy.abs(generated))
+    # Periodic sides: the mean changes only by the reaction, step by forward-Euler step.
+    mean = generated.reshape(len(times), -1).mean(axis=1)
+    expected = [mean[0]]
+    for k in range(1, len(times)):
+        value = expected[-1]
+        for dt in time_stepping.step_sizes(times[k] - times[k - 1], 0.9 * 100.0):
+            value = value + dt * (-0.01 * value + 0.001)
+        expected.append(value)
+    numpy.testing.assert_allclose(mean, expected, rtol=1e-12)
+
+
+def test_a_small_periodic_plate_is_stepped_implicitly(tmp_path: Path) -> None:
+    program, _module = _compose(_periodic_plate(tmp_path, (20, 10)), tmp_path)
+    assert program.submodels[0].schedule.method.value == "implicit"

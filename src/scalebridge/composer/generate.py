@@ -33,7 +33,7 @@ from scalebridge.composer.ir import (
     X,
     Y,
 )
-from scalebridge.composer.lower import eliminate_common_subexpressions
+from scalebridge.composer.lower import eliminate_common_subexpressions, uses_stencil_kernel
 from scalebridge.composer.printer import SolverPrinter
 
 __all__ = ["generate_module"]
@@ -66,7 +66,8 @@ class _Writer:
 
 _IMPORTS = "# imports"  # replaced by the imports the module uses, once it is written
 _SOLVER_MODULES = (
-    "boundaries", "coupling", "finite_volume", "grids", "linear", "static", "time_stepping",
+    "boundaries", "coupling", "finite_volume", "grids", "linear", "static", "stencil",
+    "time_stepping",
 )
 
 
@@ -350,6 +351,9 @@ def _field(  # noqa: PLR0917 - the writer, where it is, what it writes
     w("return grid, x" + (", y" if two else "") + ", s", 1)
     plan = submodel.schedule
     explicit = plan.method is not Method.IMPLICIT
+    if uses_stencil_kernel(field, plan.method):
+        _stencil_solve(w, tag, name, submodel, field, pointwise)
+        return
     if explicit:
         w()
         w(f"def source_{tag}(t, u, p, x" + (", y" if two else "") + "):")
@@ -413,6 +417,59 @@ def _field(  # noqa: PLR0917 - the writer, where it is, what it writes
         w("found = time_stepping.integrate_explicit(", 1)
         w(f"rhs, u0, times[-1], limit=min(limits), dt={plan.step!r}, outputs=times,", 2)
         w(f"submodel={submodel.name!r}, field={name}, progress=progress)", 2)
+    w(f"check_finite(found, times, {submodel.name!r}, ({name},))", 1)
+    w("return found", 1)
+    w()
+
+
+def _stencil_solve(  # noqa: PLR0917 - the writer, where it is, what it writes
+    w: _Writer, tag: str, name: str, submodel: SubmodelIR, field: FieldProblemIR,
+    printer: SolverPrinter,
+) -> None:
+    """solve_ for a periodic, constant-coefficient 2-D diffusion-reaction: the stencil kernel,
+    taking exactly the steps the general explicit integrator would take, and holding no
+    grid-sized array but the field (the coefficients are numbers)."""
+    plan = submodel.schedule
+    u = sympy.Symbol(field.state, real=True)
+    k = field.diffusivity if field.diffusivity is not None else sympy.Integer(0)
+    slope = sympy.diff(field.source, u)
+    offset = field.source.xreplace({u: sympy.Integer(0)})
+    w()
+    w(f"def solve_{tag}(p, times, initial=None, start=0.0, progress=None):")
+    w(f'"""The field {name} at the output times (SI), one row per time: periodic', 1)
+    w("constant-coefficient diffusion-reaction, by the 5-point stencil kernel.\"\"\"", 1)
+    w(f"grid = grid_{tag}()[0]", 1)
+    w(f"u = initial_{tag}(p) if initial is None else initial", 1)
+    w(f"capacity = float({printer.doprint(field.capacity)})", 1)
+    w(f"diffusivity = float({printer.doprint(k)}) / capacity", 1)
+    w(f"rate = -float({printer.doprint(slope)}) / capacity  # du/dt = D lap u - rate u + s", 1)
+    w(f"source = float({printer.doprint(offset)}) / capacity", 1)
+    w("limit = min(time_stepping.diffusion_step_limit(diffusivity, (grid.dx, grid.dy)),", 1)
+    w("time_stepping.reaction_step_limit(abs(rate)))", 4)
+    if plan.step is not None:
+        w(f"if {plan.step!r} > limit:", 1)
+        w("raise NumericalFailure(", 2)
+        w(f"f'the declared time step {plan.step!r} s exceeds the stability limit "
+          "{limit:.6g} s',", 3)
+        w(f"submodel={submodel.name!r}, field={name}, time=float(start))", 3)
+        w(f"max_step, forced = {plan.step!r}, True", 1)
+    else:
+        w("max_step, forced = time_stepping.SAFETY * limit, False", 1)
+    w("found = [u]", 1)
+    w("# axis 0 of the stencil runs along its 'y' (spacing dy): here that is x", 1)
+    w("coefficients = dict(diffusivity=diffusivity, dx=grid.dy, dy=grid.dx, rate=rate,", 1)
+    w("source=source, boundary='periodic')", 4)
+    w("for k in range(1, len(times)):", 1)
+    w("sizes = time_stepping.step_sizes(times[k] - times[k - 1], max_step, forced=forced)", 2)
+    w("equal = sizes[:-1] if forced else sizes", 2)
+    w("if equal:", 2)
+    w("u = stencil.diffusion_reaction_run(u, len(equal), dt=equal[0], **coefficients)", 3)
+    w("if forced:", 2)
+    w("u = stencil.diffusion_reaction_run(u, 1, dt=sizes[-1], **coefficients)", 3)
+    w("found.append(u)", 2)
+    w("if progress is not None:", 2)
+    w("progress(k / (len(times) - 1))", 3)
+    w("found = numpy.array(found)", 1)
     w(f"check_finite(found, times, {submodel.name!r}, ({name},))", 1)
     w("return found", 1)
     w()

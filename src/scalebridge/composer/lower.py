@@ -51,6 +51,8 @@ from scalebridge.composer.ir import (
     StateIR,
     SubmodelIR,
     T,
+    X,
+    Y,
 )
 from scalebridge.diagnostics import Code, Diagnostic
 from scalebridge.model.analysis import si_value
@@ -477,6 +479,30 @@ def _field_problem(
     )
 
 
+# -- kernels ---------------------------------------------------------------------------------
+
+
+def uses_stencil_kernel(problem: FieldProblemIR, method: Method) -> bool:
+    """True when an explicit 2-D problem is the constant-coefficient periodic
+    diffusion-reaction that :mod:`scalebridge.solvers.stencil` computes (with a compiled,
+    parallel kernel when numba is installed): no advection, diffusivity and capacity free of
+    the field, the coordinates and time, a source affine in the field with such coefficients,
+    and periodic sides all round.  The finite-volume operators and the stencil give the same
+    5-point Laplacian there, so the choice changes speed, not results.
+    """
+    if method is not Method.EXPLICIT or len(problem.grid.cells) != 2:
+        return False
+    if problem.velocity is not None or not problem.source_linear:
+        return False
+    if {b.kind for b in problem.boundaries} != {"periodic"} or len(problem.boundaries) != 4:
+        return False
+    varying = {X, Y, T, sympy.Symbol(problem.state, real=True)}
+    u = sympy.Symbol(problem.state, real=True)
+    parts = [problem.capacity, problem.diffusivity or sympy.Integer(0),
+             sympy.diff(problem.source, u), problem.source.xreplace({u: sympy.Integer(0)})]
+    return all(not (part.free_symbols & varying) for part in parts)
+
+
 # -- common subexpressions -------------------------------------------------------------------
 
 
@@ -502,6 +528,12 @@ def eliminate_common_subexpressions(
 # -- schedule --------------------------------------------------------------------------------
 
 
+# The largest grid (cells) an implicit step factors: a sparse LU of a 2-D Laplacian grows like
+# N^1.5 in memory, about 1 GB at 512 x 512; beyond it explicit steps are the only affordable
+# ones (and their stability limit is then small anyway).
+_LARGEST_LU = 512 * 512
+
+
 def schedule(model: Model, submodel: Submodel, balances: _Balances,
              fastest: float | None) -> tuple[ScheduleIR | None, list[Diagnostic]]:
     """Duration, output interval, step and method of a submodel."""
@@ -524,7 +556,10 @@ def schedule(model: Model, submodel: Submodel, balances: _Balances,
         si_value(model, submodel.time_scale.grain) if submodel.time_scale is not None else None
     )
     if balances.fields:
-        implicit = all(f.velocity is None and f.source_linear for f in balances.fields)
+        implicit = all(
+            f.velocity is None and f.source_linear and math.prod(f.grid.cells) <= _LARGEST_LU
+            for f in balances.fields
+        )
         method = Method.IMPLICIT if implicit else Method.EXPLICIT
         step = declared_step or grain or fastest
         if method is Method.IMPLICIT:

@@ -48,6 +48,7 @@ __all__ = [
     "integrate_theta",
     "reaction_step_limit",
     "stable_step",
+    "step_sizes",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -186,6 +187,17 @@ def _segment_steps(span: float, max_step: float, forced: bool) -> list[float]:
     if not forced:
         return [span / count] * count
     return [max_step] * (count - 1) + [span - (count - 1) * max_step]
+
+
+def step_sizes(span: float, max_step: float, *, forced: bool = False) -> list[float]:
+    """The steps (s) :func:`integrate_explicit` takes over ``span`` seconds: the fewest equal
+    ones no longer than ``max_step``, or with ``forced`` steps of ``max_step`` and a shorter
+    last one.  A caller that steps with another kernel uses this to take exactly the same steps.
+
+    >>> step_sizes(1.0, 0.3)
+    [0.25, 0.25, 0.25, 0.25]
+    """
+    return _segment_steps(span, max_step, forced)
 
 
 def integrate_explicit(
