@@ -122,3 +122,15 @@ def test_every_composer_code_is_produced_by_some_test() -> None:
     for code in Code:
         if code.value.startswith(("COMPOSE_", "RUN_")):
             assert code.value in text.replace(f"{code.value} in text", ""), code
+
+
+def test_a_long_rod_is_still_stepped_implicitly(tmp_path: Path) -> None:
+    # A tridiagonal system factors at any size: only 2-D grids switch to explicit steps.
+    text = (REPO / "examples" / "heat_rod" / "model.ttl").read_text(encoding="utf-8")
+    long = text.replace("sb:cells 50 ;", "sb:cells 300000 ;")
+    assert long != text
+    model = tmp_path / "rod.ttl"
+    model.write_text(long, encoding="utf-8")
+    composition = compose_files([model], reasoner=False)
+    assert composition.program is not None, [d.message for d in composition.report]
+    assert composition.program.submodels[0].schedule.method is Method.IMPLICIT

@@ -528,9 +528,10 @@ def eliminate_common_subexpressions(
 # -- schedule --------------------------------------------------------------------------------
 
 
-# The largest grid (cells) an implicit step factors: a sparse LU of a 2-D Laplacian grows like
-# N^1.5 in memory, about 1 GB at 512 x 512; beyond it explicit steps are the only affordable
-# ones (and their stability limit is then small anyway).
+# The largest 2-D grid (cells) an implicit step factors: a sparse LU of a 2-D Laplacian grows
+# like N^1.5 in memory, about 1 GB at 512 x 512; beyond it explicit steps are the only
+# affordable ones (and their stability limit is then small anyway).  A 1-D grid is tridiagonal
+# and always factors.
 _LARGEST_LU = 512 * 512
 
 
@@ -557,7 +558,8 @@ def schedule(model: Model, submodel: Submodel, balances: _Balances,
     )
     if balances.fields:
         implicit = all(
-            f.velocity is None and f.source_linear and math.prod(f.grid.cells) <= _LARGEST_LU
+            f.velocity is None and f.source_linear
+            and (len(f.grid.cells) == 1 or math.prod(f.grid.cells) <= _LARGEST_LU)
             for f in balances.fields
         )
         method = Method.IMPLICIT if implicit else Method.EXPLICIT
