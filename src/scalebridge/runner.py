@@ -44,7 +44,7 @@ import rdflib
 from numpy.typing import NDArray
 
 from scalebridge.composer import Composition, compose_files
-from scalebridge.composer.ir import ProgramIR
+from scalebridge.composer.ir import ProgramIR, constant_derived
 from scalebridge.diagnostics import Code, Diagnostic, Report
 from scalebridge.files import replace_directory, staging_directory, write_atomic
 from scalebridge.solvers.errors import NumericalFailure
@@ -172,7 +172,8 @@ def run_files(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    derived = {d.name: ((float(p[d.name]) - d.offset) / d.scale, d.unit) for d in program.derived}
+    derived = {d.name: ((float(p[d.name]) - d.offset) / d.scale, d.unit)
+               for d in constant_derived(program)}
     return RunOutcome(composition.report, target, tuple(target / f.name for f in files),
                       composition, seconds, derived)
 
@@ -256,7 +257,7 @@ def _write_results(  # noqa: PLR0917 - everything a results directory records
         "submodels": {},
         "derived": {},
     }
-    for derived in program.derived:
+    for derived in constant_derived(program):
         key = f"derived/{derived.name}"
         arrays[key] = numpy.asarray(_declared(numpy.asarray(p_values[derived.name]),
                                               derived.scale, derived.offset), dtype=numpy.float64)

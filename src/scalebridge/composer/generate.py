@@ -32,6 +32,7 @@ from scalebridge.composer.ir import (
     T,
     X,
     Y,
+    constant_derived,
 )
 from scalebridge.composer.lower import eliminate_common_subexpressions, uses_stencil_kernel
 from scalebridge.composer.printer import SolverPrinter
@@ -179,7 +180,7 @@ def _parameters(w: _Writer, program: ProgramIR) -> None:
     w("p[name] = float(value) * scale + offset", 2)
     if program.inputs:
         w("p.update({name: entry[4] for name, entry in INPUTS.items()})", 1)
-    for derived in program.derived:
+    for derived in constant_derived(program):
         if derived.expr is not None:
             w(f"p[{derived.name!r}] = {printer.doprint(derived.expr)}", 1)
         else:

@@ -34,6 +34,7 @@ from scalebridge.composer.ir import (
     T,
     X,
     Y,
+    constant_derived,
 )
 from scalebridge.solvers import boundaries, finite_volume, grids, linear, static, time_stepping
 from scalebridge.solvers.coupling import Component, Exchange, drive
@@ -137,7 +138,7 @@ def _parameters(program: ProgramIR, overrides: Mapping[str, float] | None) -> di
     for name, value in (overrides or {}).items():
         parameter = given[name]
         values[parameter.symbol] = float(value) * parameter.scale + parameter.offset
-    for derived in program.derived:
+    for derived in constant_derived(program):
         if derived.expr is not None:
             values[derived.symbol] = evaluate(derived.expr, values)
             continue

@@ -39,6 +39,7 @@ __all__ = [
     "ScheduleIR",
     "StateIR",
     "SubmodelIR",
+    "constant_derived",
 ]
 
 T = sympy.Symbol("t", real=True)
@@ -241,6 +242,21 @@ class CouplingIR:
     called: tuple[str, ...]
     horizon: float
     macro_step: float
+
+
+def constant_derived(program: ProgramIR) -> tuple[DerivedIR, ...]:
+    """The derived quantities that depend on parameters (and inputs) alone, in order: those
+    computed once before a run.  The others depend on states and are inlined into the
+    expressions that use them."""
+    known = {p.symbol for p in program.parameters} | {r.symbol for r in program.inputs}
+    found = []
+    for derived in program.derived:
+        uses = derived.expr if derived.expr is not None else derived.residual
+        assert uses is not None
+        if uses.free_symbols - {derived.symbol} <= known:
+            found.append(derived)
+            known.add(derived.symbol)
+    return tuple(found)
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,7 @@ the node, never run approximately.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -68,6 +69,7 @@ from scalebridge.model.types import (
     Model,
     RelationKind,
     Submodel,
+    Table,
     TermKind,
     Variable,
     VariableRole,
@@ -118,17 +120,7 @@ def collect_parameters(model: Model) -> tuple[tuple[ParameterIR, ...], list[Diag
             continue
         declared = _declared_value(variable)
         if declared is None:
-            if variable.provided_by is not None:
-                continue  # an input: see lower_couplings
-            if variable.table is not None:
-                problems.append(
-                    _unsupported(
-                        f"parameter '{variable.symbol}' is passed through a table or a bridge, "
-                        "which the composer cannot lower yet",
-                        variable.iri,
-                    )
-                )
-            continue
+            continue  # an input (see lower_couplings) or a table (see order_assignments)
         text, scale, offset = _unit_parts(variable)
         found.append(
             ParameterIR(
@@ -166,6 +158,19 @@ def order_assignments(model: Model) -> tuple[tuple[DerivedIR, ...], list[Diagnos
     """Algebraic variables with their SI expressions, each after the ones it uses."""
     derived: dict[str, DerivedIR] = {}
     problems: list[Diagnostic] = []
+    for variable in sorted(model.variables.values(), key=lambda v: v.iri):
+        if variable.role is VariableRole.PARAMETER and variable.table is not None and (
+            variable.provided_by is None and variable.value is None
+        ):
+            table = variable.table
+            argument = model.variables.get(table.argument)
+            if argument is None:
+                continue
+            text, scale, offset = _unit_parts(variable)
+            derived[variable.name] = DerivedIR(
+                variable.name, variable.iri, text, scale, offset,
+                expr=interpolate_table(table, _symbol(argument), argument, scale, offset),
+            )
     for relation in sorted(model.relations.values(), key=lambda r: r.iri):
         target = model.variables.get(relation.target) if relation.target else None
         if relation.kind is RelationKind.ENERGY or target is None:
@@ -212,6 +217,39 @@ def order_assignments(model: Model) -> tuple[tuple[DerivedIR, ...], list[Diagnos
         )
         return (), problems
     return tuple(derived[name] for name in order), problems
+
+
+def interpolate_table(
+    table: Table, argument: sympy.Symbol, variable: Variable, scale: float, offset: float
+) -> sympy.Expr:
+    """A table as a SymPy expression in SI: linear between the points, constant beyond them.
+
+    The argument values are in the table's own argument unit (or the argument variable's), the
+    values in the owner's unit; both are converted to SI here, once.
+
+    >>> from scalebridge.model.dimensions import parse_unit
+    >>> from scalebridge.model.types import Table, Variable, VariableRole
+    >>> T = Variable(iri="urn:x:T", role=VariableRole.FIELD, symbol="T", name="T", label="",
+    ...              unit=parse_unit("K"))
+    >>> t = Table(iri="_:t", argument="urn:x:T", arguments=(300.0, 600.0), values=(10.0, 40.0),
+    ...           argument_unit=None)
+    >>> x = sympy.Symbol("T", real=True)
+    >>> e = interpolate_table(t, x, T, 1.0, 0.0)
+    >>> [float(e.subs(x, v)) for v in (200.0, 450.0, 900.0)]
+    [10.0, 25.0, 40.0]
+    """
+    unit = table.argument_unit or variable.unit
+    xs = [unit.to_si(a) if unit is not None else a for a in table.arguments]
+    ys = [v * scale + offset for v in table.values]
+    if len(xs) == 1:
+        return sympy.Float(ys[0])
+    pieces: list[tuple[sympy.Expr, sympy.Basic]] = [(sympy.Float(ys[0]), argument < xs[0])]
+    for (x0, y0), (x1, y1) in itertools.pairwise(zip(xs, ys, strict=True)):
+        slope = (y1 - y0) / (x1 - x0)
+        pieces.append((sympy.Float(y0) + sympy.Float(slope) * (argument - sympy.Float(x0)),
+                       argument < x1))
+    pieces.append((sympy.Float(ys[-1]), sympy.true))
+    return sympy.Piecewise(*pieces)
 
 
 def _closed_form(residual: sympy.Expr, symbol: sympy.Symbol) -> sympy.Expr | None:
