@@ -162,7 +162,7 @@ def run_files(
             say(f"  done in {seconds[submodel.name]:.2f} s")
         ended = datetime.datetime.now(datetime.UTC)
         totals = _totals(module, program, p, results)
-        files = _write_results(staging, program, composition, results, totals, overrides,
+        files = _write_results(staging, program, results, totals, overrides,
                                source, started, ended, Path(paths[0]), p)
         replace_directory(staging, target)
     except NumericalFailure as failure:
@@ -235,7 +235,7 @@ def _declared(values: NDArray[numpy.float64], scale: float, offset: float
 
 
 def _write_results(  # noqa: PLR0917 - everything a results directory records
-    directory: Path, program: ProgramIR, composition: Composition, results: Results,
+    directory: Path, program: ProgramIR, results: Results,
     totals: Mapping[str, Mapping[str, NDArray[numpy.float64]]], overrides: Mapping[str, float],
     source: str, started: datetime.datetime, ended: datetime.datetime, model_file: Path,
     p_values: Mapping[str, float],
@@ -304,7 +304,6 @@ def _write_results(  # noqa: PLR0917 - everything a results directory records
     for submodel in program.submodels:
         written += plot_submodel(directory, submodel, results[submodel.name],
                                  totals.get(submodel.name, {}))
-    del composition
     return written
 
 
@@ -349,7 +348,3 @@ def _provenance(  # noqa: PLR0917 - the facts of one run
     g.add((run, PROV.used, rdflib.URIRef("solver.py")))
     text: str = g.serialize(format="turtle")
     return text
-
-
-def _stderr(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
