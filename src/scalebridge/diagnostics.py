@@ -581,7 +581,7 @@ CATALOGUE: dict[Code, CodeInfo] = {
     Code.STRUCTURE_ALGEBRAIC_LOOP: CodeInfo(
         "Algebraic loop", _I,
         "Algebraic relations depend on each other in a cycle; the composer solves them together "
-        "as one nonlinear block.",
+        "as one block (in closed form where SymPy finds a unique solution).",
         "Nothing to do unless the loop is unintended."),
     Code.STRUCTURE_NESTING_CYCLE: CodeInfo(
         "One-way nestings form a cycle", _E,

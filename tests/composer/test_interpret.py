@@ -250,3 +250,13 @@ def test_a_tabulated_clearance_is_interpolated_as_the_table_says(tmp_path: Path)
     numpy.testing.assert_allclose(states["C_b"], exact.y[0], rtol=1e-6, atol=1e-10)
     interpreted = interpret(program)["pk"][1]["C_b"]
     assert numpy.max(numpy.abs(states["C_b"] - interpreted)) <= 1e-12 * states["C_b"].max()
+
+
+def test_an_algebraic_loop_is_solved_as_one_block(tmp_path: Path) -> None:
+    program, module = _compose(Path(__file__).resolve().parent / "loop.ttl", tmp_path)
+    p = module.parameters()
+    # F1 = a - F2/2 and F2 = b + F1/3 with a = 7 N, b = 2 N: F1 = 36/7 N, F2 = 26/7 N
+    assert p["F1"] == pytest.approx(36.0 / 7.0, rel=1e-14)
+    assert p["F2"] == pytest.approx(26.0 / 7.0, rel=1e-14)
+    assert all(d.residual is None for d in program.derived)  # closed forms, no root finding
+    assert module.parameters({"a": 14.0})["F1"] == pytest.approx((14.0 - 1.0) * 6.0 / 7.0)

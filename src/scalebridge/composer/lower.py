@@ -27,6 +27,7 @@ the node, never run approximately.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -195,6 +196,15 @@ def order_assignments(model: Model) -> tuple[tuple[DerivedIR, ...], list[Diagnos
             upper=_si_bound(target, relation.upper),
             guess=_si_bound(target, relation.guess),
         )
+    derived, found = solve_algebraic_loops(derived)
+    problems += found
+    if found:
+        return (), problems
+    graph = _dependencies(derived)
+    return tuple(derived[name] for name in nx.lexicographical_topological_sort(graph)), problems
+
+
+def _dependencies(derived: Mapping[str, DerivedIR]) -> nx.DiGraph[str]:
     graph: nx.DiGraph[str] = nx.DiGraph()
     for name, item in derived.items():
         graph.add_node(name)
@@ -203,20 +213,61 @@ def order_assignments(model: Model) -> tuple[tuple[DerivedIR, ...], list[Diagnos
         for symbol in uses.free_symbols:
             if symbol.name in derived and symbol.name != name:
                 graph.add_edge(symbol.name, name)
-    try:
-        order = list(nx.lexicographical_topological_sort(graph))
-    except nx.NetworkXUnfeasible:
-        cycle = nx.find_cycle(graph)
-        first = derived[cycle[0][0]]
-        problems.append(
-            _unsupported(
-                "an algebraic loop (" + " -> ".join(e[0] for e in cycle) + ") needs a "
-                "nonlinear block solve, which the composer does not do yet",
-                first.iri,
-            )
-        )
-        return (), problems
-    return tuple(derived[name] for name in order), problems
+    return graph
+
+
+# Functions a closed form may use: those of the formula grammar, which the printer and both
+# evaluators know (a solution in LambertW, say, is left to a numerical solve instead).
+_GRAMMAR_FUNCTIONS = (
+    sympy.exp, sympy.log, sympy.sin, sympy.cos, sympy.tan, sympy.sinh, sympy.cosh, sympy.tanh,
+    sympy.atan, sympy.erf, sympy.erfc, sympy.Abs, sympy.Min, sympy.Max, sympy.Heaviside,
+    sympy.sign,
+)
+
+
+def _printable(expr: sympy.Expr) -> bool:
+    """A real expression in the grammar's functions only."""
+    if expr.has(sympy.I):
+        return False
+    return all(isinstance(f, _GRAMMAR_FUNCTIONS) for f in expr.atoms(sympy.Function))
+
+
+def solve_algebraic_loops(
+    derived: Mapping[str, DerivedIR],
+) -> tuple[dict[str, DerivedIR], list[Diagnostic]]:
+    """Break each algebraic loop by solving its relations together, in closed form.
+
+    A loop (relations that define each other, ``x = a - y/2`` and ``y = b + x/3``) is one
+    block of equations; when SymPy solves the block for its unknowns with exactly one
+    solution, each unknown gets its closed form and the loop is gone.  A block SymPy cannot
+    solve that way is refused (a numerical block solve is not lowered yet).
+    """
+    solved = dict(derived)
+    problems: list[Diagnostic] = []
+    for block in nx.strongly_connected_components(_dependencies(solved)):
+        if len(block) < 2:
+            continue
+        names = sorted(block)
+        unknowns = [solved[n].symbol for n in names]
+        equations = []
+        for n in names:
+            item = solved[n]
+            equations.append(item.residual if item.expr is None else item.symbol - item.expr)
+        try:
+            solutions = sympy.solve(equations, unknowns, dict=True)
+        except (NotImplementedError, ValueError, TypeError):
+            solutions = []
+        real = [s for s in solutions
+                if set(s) == set(unknowns) and all(_printable(v) for v in s.values())]
+        if len(real) != 1:
+            problems.append(_unsupported(
+                "an algebraic loop (" + ", ".join(names) + ") that SymPy cannot solve in "
+                "closed form needs a numerical block solve, which is not lowered yet",
+                solved[names[0]].iri))
+            continue
+        for n, unknown in zip(names, unknowns, strict=True):
+            solved[n] = dataclasses.replace(solved[n], expr=real[0][unknown], residual=None)
+    return solved, problems
 
 
 def interpolate_table(
@@ -258,7 +309,7 @@ def _closed_form(residual: sympy.Expr, symbol: sympy.Symbol) -> sympy.Expr | Non
         solutions = sympy.solve(residual, symbol, dict=False)
     except (NotImplementedError, ValueError, TypeError):
         return None
-    real = [s for s in solutions if not s.has(sympy.I)]
+    real = [s for s in solutions if _printable(s)]
     return real[0] if len(real) == 1 else None
 
 
