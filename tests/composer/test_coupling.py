@@ -122,3 +122,16 @@ def test_the_tank_film_example_nests_two_submodel_files(tmp_path: Path) -> None:
     numpy.testing.assert_allclose(tank, 5e-3 * numpy.exp(-1e-3 * times), rtol=1e-10)
     assert film[-1][0] == pytest.approx(tank[-2], rel=0.02)  # the face: last exchange's value
     assert film[-1][-1] > film[-1][0] > tank[-1]  # the sealed side lags further behind
+
+
+def test_a_bridged_parameter_is_an_input_not_a_parameter_to_set(tmp_path: Path) -> None:
+    from scalebridge.diagnostics import Code
+    from scalebridge.runner import run_files
+
+    program, module = _compose(TANKS / "model.ttl", tmp_path)
+    assert "C_beyond_a" not in {p.name for p in program.parameters}
+    assert {r.name: r.default for r in program.inputs} == {"C_beyond_a": 0.0, "C_beyond_b": 0.0}
+    assert not hasattr(module, "run_0")  # coupled submodels run only as components
+    outcome = run_files([TANKS / "model.ttl"], tmp_path / "out", reasoner=False,
+                        overrides={"C_beyond_a": 1.0})
+    assert not outcome.ok and Code.COMPOSE_INVALID_OVERRIDE in outcome.report.codes

@@ -152,7 +152,9 @@ def _tables(w: _Writer, program: ProgramIR) -> None:
         w("INPUTS = {")
         for r in program.inputs:
             default = "float('nan')" if math.isnan(r.default) else repr(r.default)
-            w(f"{r.name!r}: ({r.unit!r}, {r.scale!r}, {r.offset!r}, {r.iri!r}, {default}),", 1)
+            w(f"{r.name!r}: ({r.unit!r}, {r.scale!r}, {r.offset!r},", 1)
+            w(f"{r.iri!r},", 3)
+            w(f"{default}),", 3)
         w("}")
         w()
     w("# name: (IRI, label, duration s, output interval s, step s or None, method)")
@@ -212,6 +214,8 @@ def _submodel(w: _Writer, program: ProgramIR, index: int, submodel: SubmodelIR) 
         _compartments(w, program, index, submodel, submodel.compartments)
     for position, field in enumerate(submodel.fields):
         _field(w, program, index, position, submodel, field)
+    if program.coupling is not None:
+        return  # a coupled submodel runs through its component functions (_components)
     w()
     w(f"def run_{index}(p, progress=None):")
     w(f'"""Submodel {submodel.name!r}: output times (s) and SI states, by name."""', 1)

@@ -117,11 +117,11 @@ def collect_parameters(model: Model) -> tuple[tuple[ParameterIR, ...], list[Diag
     found: list[ParameterIR] = []
     problems: list[Diagnostic] = []
     for variable in model.variables.values():
-        if variable.role is not VariableRole.PARAMETER:
-            continue
+        if variable.role is not VariableRole.PARAMETER or variable.provided_by is not None:
+            continue  # a bridged parameter is an input (see lower_couplings)
         declared = _declared_value(variable)
         if declared is None:
-            continue  # an input (see lower_couplings) or a table (see order_assignments)
+            continue  # a table (see order_assignments)
         text, scale, offset = _unit_parts(variable)
         found.append(
             ParameterIR(
