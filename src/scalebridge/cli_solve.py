@@ -112,6 +112,10 @@ def run_command(args: argparse.Namespace, out: TextIO) -> int:
         width = max(len(name) for name in outcome.derived)
         for name, (value, unit) in outcome.derived.items():
             print(f"  {name:<{width}} = {value:.6g} {unit}", file=out)
+    for name, found in outcome.energies.items():
+        print(f"energy functional {name}: stiffness (SI)", file=out)
+        for row in found["stiffness"]:
+            print("  " + "  ".join(f"{value:12.6g}" for value in row), file=out)
     print(f"results written to {outcome.directory}:", file=out)
     for path in outcome.files:
         print(f"  {path.name}", file=out)

@@ -67,6 +67,7 @@ class RunOutcome:
     composition: Composition | None = None
     seconds: Mapping[str, float] = field(default_factory=dict)
     derived: Mapping[str, tuple[float, str]] = field(default_factory=dict)
+    energies: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -160,10 +161,11 @@ def run_files(
                 p, progress=bar(submodel.name))
             seconds[submodel.name] = time.perf_counter() - clock
             say(f"  done in {seconds[submodel.name]:.2f} s")
+        energies = {name: function(p) for name, function in getattr(module, "ENERGIES", {}).items()}
         ended = datetime.datetime.now(datetime.UTC)
         totals = _totals(module, program, p, results)
         files = _write_results(staging, program, results, totals, overrides,
-                               source, started, ended, Path(paths[0]), p)
+                               source, started, ended, Path(paths[0]), p, energies)
         replace_directory(staging, target)
     except NumericalFailure as failure:
         shutil.rmtree(staging, ignore_errors=True)
@@ -175,7 +177,7 @@ def run_files(
     derived = {d.name: ((float(p[d.name]) - d.offset) / d.scale, d.unit)
                for d in constant_derived(program)}
     return RunOutcome(composition.report, target, tuple(target / f.name for f in files),
-                      composition, seconds, derived)
+                      composition, seconds, derived, energies)
 
 
 class _ProgressBar:
@@ -239,6 +241,7 @@ def _write_results(  # noqa: PLR0917 - everything a results directory records
     totals: Mapping[str, Mapping[str, NDArray[numpy.float64]]], overrides: Mapping[str, float],
     source: str, started: datetime.datetime, ended: datetime.datetime, model_file: Path,
     p_values: Mapping[str, float],
+    energies: Mapping[str, Mapping[str, Any]],
 ) -> list[Path]:
     arrays: dict[str, NDArray[numpy.float64]] = {}
     sidecar: dict[str, Any] = {
@@ -256,7 +259,20 @@ def _write_results(  # noqa: PLR0917 - everything a results directory records
         },
         "submodels": {},
         "derived": {},
+        "energies": {},
     }
+    for energy in program.energies:
+        found = energies[energy.name]
+        described: dict[str, Any] = {"iri": energy.iri, "strains": list(energy.strains),
+                                     "internal_variables": list(energy.internals),
+                                     "energy": found["energy"]}
+        for part, unit in (("stiffness", [list(row) for row in energy.units]),
+                           ("stress", list(energy.stress_units)),
+                           ("internal", "SI")):
+            key = f"energy/{energy.name}/{part}"
+            arrays[key] = numpy.asarray(found[part], dtype=numpy.float64)
+            described[part] = {"key": key, "unit": unit, "value": arrays[key].tolist()}
+        sidecar["energies"][energy.name] = described
     for derived in constant_derived(program):
         key = f"derived/{derived.name}"
         arrays[key] = numpy.asarray(_declared(numpy.asarray(p_values[derived.name]),

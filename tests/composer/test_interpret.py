@@ -9,6 +9,7 @@ import numpy
 import pytest
 import scipy.integrate
 import scipy.linalg
+import scipy.optimize
 
 from scalebridge.composer import compose_files
 from scalebridge.composer.interpret import interpret
@@ -260,3 +261,42 @@ def test_an_algebraic_loop_is_solved_as_one_block(tmp_path: Path) -> None:
     assert p["F2"] == pytest.approx(26.0 / 7.0, rel=1e-14)
     assert all(d.residual is None for d in program.derived)  # closed forms, no root finding
     assert module.parameters({"a": 14.0})["F1"] == pytest.approx((14.0 - 1.0) * 6.0 / 7.0)
+
+
+def test_an_energy_functional_gives_the_stiffness_of_its_relaxed_energy(
+    tmp_path: Path,
+) -> None:
+    from scalebridge.composer.interpret import interpret_energies
+
+    program, module = _compose(Path(__file__).resolve().parent / "energy.ttl", tmp_path)
+    (energy,) = program.energies
+    assert energy.units == (("kg m^-1 s^-2",) * 2,) * 2  # Pa, the strains are pure numbers
+    found = module.ENERGIES["W"](module.parameters())
+    oracle = interpret_energies(program)["W"]
+    numpy.testing.assert_allclose(found["stiffness"], oracle["stiffness"], rtol=1e-12)
+    # Independently: relax z by a scalar minimisation, then a central-difference Hessian.
+    k1, k2, k3, mu, c = 100e9, 300e9, 5e5 * 1e9, 80e9, 20e9
+
+    def relaxed(e1: float, e2: float) -> float:
+        def w(z: float) -> float:
+            return k1 * z**2 / 2 + k2 * (e1 - z) ** 2 / 2 + k3 * z**4 / 4
+
+        best = scipy.optimize.minimize_scalar(w, bracket=(-1.0, 1.0), tol=1e-14)
+        return float(best.fun) + mu * e2**2 / 2 + c * e1 * e2
+
+    h = 1e-5
+    e = (0.01, 0.0)
+    hessian = numpy.empty((2, 2))
+    for i in range(2):
+        for j in range(2):
+            def at(di: float, dj: float, i: int = i, j: int = j) -> float:
+                point = list(e)
+                point[i] += di
+                point[j] += dj
+                return relaxed(*point)
+
+            hessian[i, j] = (at(h, h) - at(h, -h) - at(-h, h) + at(-h, -h)) / (4 * h * h)
+    numpy.testing.assert_allclose(found["stiffness"], hessian, rtol=1e-4)
+    # Without the internal relaxation the stiffness would be k2 along e1, not less:
+    assert found["stiffness"][0, 0] < 0.99 * k2
+    assert found["stiffness"][1, 1] == pytest.approx(mu, rel=1e-12)

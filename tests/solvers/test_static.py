@@ -103,3 +103,20 @@ def test_minimise_rosenbrock_and_a_bounded_problem() -> None:
 def test_minimise_failure_names_the_unknown() -> None:
     with pytest.raises(NumericalFailure, match="'q'"):
         minimise(lambda x: -float(x @ x), lambda x: -2.0 * x, np.array([1.0, 0.5]), name="q")
+
+
+def test_relax_finds_the_minimum_of_a_badly_scaled_energy() -> None:
+    from scalebridge.solvers.static import relax
+
+    k1, k2, k3, e = 100e9, 300e9, 5e14, 0.01
+    z = relax(lambda v: k1 * v - k2 * (e - v) + k3 * v**3,
+              lambda v: np.diag(k1 + k2 + 3 * k3 * v**2), [0.0], name="shift")
+    residual = k1 * z[0] - k2 * (e - z[0]) + k3 * z[0] ** 3
+    assert abs(residual) <= 1e-6 * k2 * e and 0.0 < z[0] < k2 * e / (k1 + k2)
+
+
+def test_relax_names_a_singular_hessian() -> None:
+    from scalebridge.solvers.static import relax
+
+    with pytest.raises(NumericalFailure, match="'flat'"):
+        relax(lambda v: np.ones(1), lambda v: np.zeros((1, 1)), [0.0], name="flat")

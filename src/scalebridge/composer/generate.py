@@ -92,6 +92,8 @@ def generate_module(program: ProgramIR) -> str:
     _parameters(w, program)
     for index, submodel in enumerate(program.submodels):
         _submodel(w, program, index, submodel)
+    if program.energies:
+        _energies(w, program)
     _run(w, program)
     body = "\n".join(w.lines)
     at = w.lines.index(_IMPORTS)
@@ -102,7 +104,7 @@ def _tidy(lines: list[str]) -> str:
     """PEP 8 spacing: two blank lines before each top-level definition, no runs of blanks."""
     out: list[str] = []
     for line in lines:
-        if line.startswith(("def ", "RUNNERS")):
+        if line.startswith(("def ", "RUNNERS", "ENERGIES")):
             while out and not out[-1]:
                 out.pop()
             out += ["", ""]
@@ -571,6 +573,58 @@ def _coupled_run(w: _Writer, program: ProgramIR) -> None:
     w("def run(overrides=None):")
     w('"""Run the coupled submodels: {submodel: (times in s, {state: SI values})}."""', 1)
     w("return run_coupled(parameters(overrides))", 1)
+
+
+def _energies(w: _Writer, program: ProgramIR) -> None:
+    """One function per energy functional: relax, then stiffness and stress."""
+    for index, energy in enumerate(program.energies):
+        strains = [sympy.Symbol(n, real=True) for n in energy.strains]
+        internals = [sympy.Symbol(n, real=True) for n in energy.internals]
+        names = _names(program, {s.name: f"e[{i}]" for i, s in enumerate(strains)})
+        names.update({z: f"z[{k}]" for k, z in enumerate(internals)})
+        printer = SolverPrinter(names)
+        W = energy.energy  # noqa: N806 - the energy, as in the literature
+        w()
+        w(f"def energy_{index}(p):")
+        w(f'"""Energy functional {energy.name!r}: the internal variables relaxed (dW/dz = 0)', 1)
+        w("at the strains' values, then the stiffness (the Hessian of the relaxed energy) and", 1)
+        w('the stress (dW/de), SI."""', 1)
+        values = ", ".join(f"p[{v!r}]" if v is not None else "0.0" for v in energy.strain_values)
+        w(f"e = numpy.array([{values}], dtype=float)", 1)
+        if internals:
+            gradient = [sympy.diff(W, z) for z in internals]
+            hessian = [[sympy.diff(g, z) for z in internals] for g in gradient]
+            w("def gradient(z):", 1)
+            w(f"return {_array(printer, gradient, 2)}", 2)
+            w("def hessian(z):", 1)
+            w("return numpy.array([", 2)
+            for row in hessian:
+                w("[" + ", ".join(printer.doprint(h) for h in row) + "],", 3)
+            w("], dtype=float)", 2)
+            w(f"z = static.relax(gradient, hessian, numpy.zeros({len(internals)}), "
+              f"name={energy.name!r})", 1)
+        else:
+            w("z = numpy.zeros(0)", 1)
+        w("stiffness = numpy.array([", 1)
+        for a in strains:
+            w("[" + ", ".join(printer.doprint(sympy.diff(W, a, b)) for b in strains) + "],", 2)
+        w("], dtype=float)", 1)
+        if internals:
+            w("mixed = numpy.array([", 1)
+            for a in strains:
+                w("[" + ", ".join(printer.doprint(sympy.diff(W, a, z)) for z in internals)
+                  + "],", 2)
+            w("], dtype=float)", 1)
+            w("stiffness = stiffness - mixed @ numpy.linalg.solve(hessian(z), mixed.T)", 1)
+        w(f"stress = {_array(printer, [sympy.diff(W, a) for a in strains])}", 1)
+        w(f"return {{'stiffness': stiffness, 'stress': stress, 'internal': z, "
+          f"'energy': float({printer.doprint(W)})}}", 1)
+    w()
+    w()
+    w("ENERGIES = {")
+    for index, energy in enumerate(program.energies):
+        w(f"{energy.name!r}: energy_{index},", 1)
+    w("}")
 
 
 def _run(w: _Writer, program: ProgramIR) -> None:

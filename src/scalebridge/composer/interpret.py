@@ -40,7 +40,7 @@ from scalebridge.solvers import boundaries, finite_volume, grids, linear, static
 from scalebridge.solvers.coupling import Component, Exchange, drive
 from scalebridge.solvers.errors import NumericalFailure
 
-__all__ = ["evaluate", "interpret"]
+__all__ = ["evaluate", "interpret", "interpret_energies"]
 
 Value = Any  # a float or a NumPy array
 Env = Mapping[sympy.Symbol, Value]
@@ -163,6 +163,54 @@ def interpret(
     if program.coupling is not None:
         return _coupled(program, env)
     return {s.name: _run(program, s, env) for s in program.submodels}
+
+
+def interpret_energies(
+    program: ProgramIR, overrides: Mapping[str, float] | None = None
+) -> dict[str, dict[str, Any]]:
+    """Each energy functional relaxed, with its stiffness and stress (SI), as the oracle."""
+    env = _parameters(program, overrides)
+    found: dict[str, dict[str, Any]] = {}
+    for energy in program.energies:
+        strains = [sympy.Symbol(n, real=True) for n in energy.strains]
+        internals = [sympy.Symbol(n, real=True) for n in energy.internals]
+        values = {**env}
+        for symbol, holder in zip(strains, energy.strain_values, strict=True):
+            values[symbol] = env[sympy.Symbol(holder, real=True)] if holder else 0.0
+        W = energy.energy  # noqa: N806 - the energy
+
+        def at(z: NDArray[numpy.float64], base: dict[sympy.Symbol, Value] = values,
+               names: list[sympy.Symbol] = internals) -> dict[sympy.Symbol, Value]:
+            return {**base, **{s: float(v) for s, v in zip(names, z, strict=True)}}
+
+        gradient = [sympy.diff(W, z) for z in internals]
+        hessian = [[sympy.diff(g, z) for z in internals] for g in gradient]
+        z = numpy.zeros(len(internals))
+        def residual(v: NDArray[numpy.float64], g: list[sympy.Expr] = gradient
+                     ) -> NDArray[numpy.float64]:
+            return numpy.array([float(evaluate(e, at(v))) for e in g])
+
+        def jacobian(v: NDArray[numpy.float64], h: list[list[sympy.Expr]] = hessian
+                     ) -> NDArray[numpy.float64]:
+            return numpy.array([[float(evaluate(e, at(v))) for e in row] for row in h])
+
+        if internals:
+            z = static.relax(residual, jacobian, z, name=energy.name)
+        here = at(z)
+        stiffness = numpy.array([[float(evaluate(sympy.diff(W, a, b), here)) for b in strains]
+                                 for a in strains])
+        if internals:
+            mixed = numpy.array([[float(evaluate(sympy.diff(W, a, q), here)) for q in internals]
+                                 for a in strains])
+            inner = numpy.array([[float(evaluate(e, here)) for e in row] for row in hessian])
+            stiffness = stiffness - mixed @ numpy.linalg.solve(inner, mixed.T)
+        found[energy.name] = {
+            "stiffness": stiffness,
+            "stress": numpy.array([float(evaluate(sympy.diff(W, a), here)) for a in strains]),
+            "internal": z,
+            "energy": float(evaluate(W, here)),
+        }
+    return found
 
 
 def _coupled(

@@ -29,6 +29,7 @@ __all__ = [
     "CompartmentSystemIR",
     "CouplingIR",
     "DerivedIR",
+    "EnergyIR",
     "ExchangeIR",
     "FieldProblemIR",
     "GridIR",
@@ -244,6 +245,24 @@ class CouplingIR:
     macro_step: float
 
 
+@dataclass(frozen=True, slots=True)
+class EnergyIR:
+    """A stored-energy density W (SI, J/m^3 or whatever the model's energy is) of strain-like
+    variables and internal variables.  At the strains' values (a parameter's value, else 0)
+    the internal variables are relaxed (dW/dz = 0) and the stiffness is the Hessian of the
+    relaxed energy, d2W/de2 - W_ez W_zz^-1 W_ze; the stress is dW/de.  ``units[i][j]`` is the
+    stiffness entry's SI unit, ``stress_units[i]`` the stress's."""
+
+    name: str
+    iri: str
+    energy: sympy.Expr
+    strains: tuple[str, ...]
+    internals: tuple[str, ...]
+    strain_values: tuple[str | None, ...]  # the parameter holding each strain's value
+    units: tuple[tuple[str, ...], ...]
+    stress_units: tuple[str, ...]
+
+
 def constant_derived(program: ProgramIR) -> tuple[DerivedIR, ...]:
     """The derived quantities that depend on parameters (and inputs) alone, in order: those
     computed once before a run.  The others depend on states and are inlined into the
@@ -273,3 +292,4 @@ class ProgramIR:
     inputs: tuple[InputIR, ...] = ()
     exchanges: tuple[ExchangeIR, ...] = ()
     coupling: CouplingIR | None = None
+    energies: tuple[EnergyIR, ...] = ()

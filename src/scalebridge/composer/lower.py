@@ -42,6 +42,7 @@ from scalebridge.composer.ir import (
     CompartmentSystemIR,
     CouplingIR,
     DerivedIR,
+    EnergyIR,
     ExchangeIR,
     FieldProblemIR,
     GridIR,
@@ -57,7 +58,8 @@ from scalebridge.composer.ir import (
     Y,
 )
 from scalebridge.diagnostics import Code, Diagnostic
-from scalebridge.model.analysis import si_value
+from scalebridge.model.analysis import formula_measure, measures, si_value
+from scalebridge.model.dimensions import Dimension
 from scalebridge.model.junctions import exchanges, formula_expression, si_expression
 from scalebridge.model.types import (
     IRI,
@@ -175,11 +177,7 @@ def order_assignments(model: Model) -> tuple[tuple[DerivedIR, ...], list[Diagnos
     for relation in sorted(model.relations.values(), key=lambda r: r.iri):
         target = model.variables.get(relation.target) if relation.target else None
         if relation.kind is RelationKind.ENERGY or target is None:
-            if relation.kind is RelationKind.ENERGY:
-                problems.append(
-                    _unsupported("energy functionals are not lowered yet", relation.iri)
-                )
-            continue
+            continue  # energy functionals: see lower_energies
         text, scale, offset = _unit_parts(target)
         expr = formula_expression(model, relation.formula)
         symbol = _symbol(target)
@@ -568,6 +566,58 @@ def _field_problem(
     )
 
 
+# -- energy functionals ----------------------------------------------------------------------
+
+
+def lower_energies(model: Model) -> tuple[tuple[EnergyIR, ...], list[Diagnostic]]:
+    """Each energy functional with its strains, internal variables and the SI units of its
+    stiffness (energy over the product of two strains) and stress (energy over a strain)."""
+    found: list[EnergyIR] = []
+    problems: list[Diagnostic] = []
+    env = measures(model)
+    for relation in sorted(model.relations.values(), key=lambda r: r.iri):
+        if relation.kind is not RelationKind.ENERGY:
+            continue
+        strains = [model.variables[i] for i in relation.strain_variables if i in model.variables]
+        internals = [model.variables[i] for i in relation.internal_variables
+                     if i in model.variables]
+        if not strains:
+            problems.append(_unsupported("an energy functional needs sb:strainVariables",
+                                         relation.iri))
+            continue
+        energy = formula_expression(model, relation.formula)
+        allowed = {_symbol(v) for v in model.variables.values()
+                   if v.role in (VariableRole.PARAMETER, VariableRole.ALGEBRAIC)}
+        if not energy.free_symbols <= allowed | {_symbol(v) for v in strains + internals}:
+            problems.append(_unsupported("an energy functional of fields (a state) is not "
+                                         "lowered yet", relation.iri))
+            continue
+        measure = formula_measure(relation.formula, env).measure.dimension
+
+        def per(dimension: Dimension | None, *divisors: Variable) -> str:
+            if dimension is None:
+                return "SI (unknown dimension)"
+            for divisor in divisors:
+                if divisor.unit is None:
+                    return "SI (unknown dimension)"
+                dimension = dimension / divisor.unit.dimension
+            return dimension.to_si_string() or "1"
+
+        found.append(EnergyIR(
+            name=relation.name,
+            iri=relation.iri,
+            energy=energy,
+            strains=tuple(v.name for v in strains),
+            internals=tuple(v.name for v in internals),
+            strain_values=tuple(
+                v.name if v.role is VariableRole.PARAMETER and _declared_value(v) is not None
+                else None for v in strains),
+            units=tuple(tuple(per(measure, a, b) for b in strains) for a in strains),
+            stress_units=tuple(per(measure, a) for a in strains),
+        ))
+    return tuple(found), problems
+
+
 # -- kernels ---------------------------------------------------------------------------------
 
 
@@ -792,12 +842,15 @@ def lower(
         )
     inputs, exchanges, coupling, found = lower_couplings(model, tuple(submodels))
     problems += found
+    energies, found = lower_energies(model)
+    problems += found
     if problems:
         raise CompositionError(problems)
     return ProgramIR(
         inputs=inputs,
         exchanges=exchanges,
         coupling=coupling,
+        energies=energies,
         model_iri=model.iri or "",
         label=model.label,
         source_sha256=source_sha256,
