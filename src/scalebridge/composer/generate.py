@@ -34,7 +34,7 @@ from scalebridge.composer.ir import (
     Y,
     constant_derived,
 )
-from scalebridge.composer.lower import eliminate_common_subexpressions, uses_stencil_kernel
+from scalebridge.composer.kernels import eliminate_common_subexpressions, uses_stencil_kernel
 from scalebridge.composer.printer import SolverPrinter
 
 __all__ = ["generate_module"]

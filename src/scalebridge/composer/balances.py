@@ -1,0 +1,277 @@
+"""Lowering balances: compartment rates (with generated exchange terms and their Jacobian) and
+field problems on grids (diffusion, advection, pointwise sources, boundary conditions)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy
+
+from scalebridge.composer.couplings import forced_input
+from scalebridge.composer.ir import (
+    BoundaryIR,
+    CompartmentSystemIR,
+    DerivedIR,
+    FieldProblemIR,
+    GridIR,
+    StateIR,
+    T,
+)
+from scalebridge.composer.support import (
+    inline_derived,
+    symbol_of,
+    unit_parts,
+    unsupported,
+)
+from scalebridge.diagnostics import Diagnostic
+from scalebridge.model.analysis import si_value
+from scalebridge.model.junctions import exchanges, formula_expression, si_expression
+from scalebridge.model.types import (
+    IRI,
+    ConditionKind,
+    DomainKind,
+    Equation,
+    Model,
+    Submodel,
+    TermKind,
+)
+
+__all__ = ["Balances", "build_rates"]
+
+
+# -- rates and field problems ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Balances:
+    compartments: CompartmentSystemIR | None
+    fields: tuple[FieldProblemIR, ...]
+    states: tuple[StateIR, ...]
+
+
+def _term_rate(model: Model, equation: Equation) -> tuple[sympy.Expr, list[Diagnostic]]:
+    """The pointwise terms (sources, reactions, sinks) of a balance, in SI amount rates."""
+    total: sympy.Expr = sympy.Integer(0)
+    problems: list[Diagnostic] = []
+    for term in equation.terms:
+        if term.kind in (TermKind.DIFFUSION, TermKind.ADVECTION, TermKind.TRANSFER):
+            continue
+        if term.expression is None:
+            problems.append(unsupported("a term without an sb:expression", term.iri))
+            continue
+        expr = formula_expression(model, term.expression)
+        total += -expr if term.kind is TermKind.SINK else expr
+    return total, problems
+
+
+def _exchange_rates(model: Model, fields: set[IRI]) -> dict[IRI, sympy.Expr]:
+    """Net amount rate into each field's balance from transfers and carrier flows (SI)."""
+    net: dict[IRI, sympy.Expr] = {}
+    for exchange in exchanges(model):
+        if exchange.flow is not None:
+            rate = si_expression(model, exchange.flow.rate)
+            leaving = si_expression(model, exchange.leaving)
+            if leaving is None:
+                leaving = symbol_of(model.variables[exchange.source])
+            amount = None if rate is None else rate * leaving
+        else:
+            amount = si_expression(model, exchange.rate)
+        if amount is None:
+            continue
+        if exchange.source in fields:
+            net[exchange.source] = net.get(exchange.source, sympy.Integer(0)) - amount
+        if exchange.target is not None and exchange.target in fields:
+            net[exchange.target] = net.get(exchange.target, sympy.Integer(0)) + amount
+    return net
+
+
+def _state(model: Model, equation: Equation) -> StateIR:
+    variable = model.variables[equation.field]
+    text, scale, offset = unit_parts(variable)
+    initial: sympy.Expr
+    if isinstance(variable.initial, float):
+        initial = sympy.Float(variable.initial * scale + offset)
+    elif variable.initial is None:
+        initial = sympy.Integer(0)
+    else:
+        expr = formula_expression(model, variable.initial)
+        formula = variable.initial.formula
+        if not variable.initial.bindings and not formula.unit_literals:
+            expr = expr * sympy.Float(scale) + sympy.Float(offset)  # numbers: declared unit
+        initial = expr
+    return StateIR(variable.name, variable.iri, variable.label or variable.symbol, text, scale,
+                   offset, initial, equation.conserves)
+
+
+def build_rates(
+    model: Model, submodel: Submodel, derived: tuple[DerivedIR, ...]
+) -> tuple[Balances, list[Diagnostic]]:
+    """The submodel's balances as a compartment system and field problems."""
+    problems: list[Diagnostic] = []
+    equations = [model.equations[i] for i in submodel.equations if i in model.equations]
+    lumped: list[Equation] = []
+    gridded: list[Equation] = []
+    for equation in equations:
+        if equation.steady:
+            problems.append(unsupported("steady balances are not lowered yet", equation.iri))
+            continue
+        variable = model.variables[equation.field]
+        domain = model.domains.get(variable.domain or "")
+        if domain is None:
+            problems.append(unsupported("the field of this balance has no domain", equation.iri))
+        elif domain.kind is DomainKind.COMPARTMENT:
+            lumped.append(equation)
+        elif domain.kind in (DomainKind.INTERVAL, DomainKind.RECTANGLE):
+            gridded.append(equation)
+        else:
+            problems.append(
+                unsupported(f"balances on a {domain.kind.value} are not lowered yet",
+                             equation.iri)
+            )
+    states = [_state(model, e) for e in lumped + gridded]
+    compartments = None
+    if lumped:
+        compartments, found = _compartment_system(model, lumped, derived)
+        problems += found
+    fields = []
+    for equation in gridded:
+        problem, found = _field_problem(model, equation, derived)
+        problems += found
+        if problem is not None:
+            fields.append(problem)
+    return Balances(compartments, tuple(fields), tuple(states)), problems
+
+
+def _compartment_system(
+    model: Model, lumped: list[Equation], derived: tuple[DerivedIR, ...]
+) -> tuple[CompartmentSystemIR, list[Diagnostic]]:
+    problems: list[Diagnostic] = []
+    fields = {e.field for e in lumped}
+    net = _exchange_rates(model, fields)
+    symbols = [symbol_of(model.variables[e.field]) for e in lumped]
+    rates: list[sympy.Expr] = []
+    capacities: list[sympy.Expr] = []
+    for equation in lumped:
+        terms, found = _term_rate(model, equation)
+        problems += found
+        capacity = si_expression(model, equation.capacity)
+        capacity = sympy.Integer(1) if capacity is None else capacity
+        capacities.append(inline_derived(capacity, derived))
+        total = terms + net.get(equation.field, sympy.Integer(0))
+        rates.append(inline_derived(total / capacity, derived))
+    jacobian = tuple(tuple(sympy.diff(rate, s) for s in symbols) for rate in rates)
+    state_set = set(symbols) | {T}
+    linear = all(not (entry.free_symbols & state_set) for row in jacobian for entry in row)
+    offset: tuple[sympy.Expr, ...] = ()
+    if linear:
+        zero = dict.fromkeys(symbols, sympy.Integer(0))
+        offset = tuple(rate.xreplace(zero) for rate in rates)
+        linear = all(T not in o.free_symbols for o in offset)
+    return (
+        CompartmentSystemIR(
+            states=tuple(s.name for s in symbols),
+            rates=tuple(rates),
+            jacobian=jacobian,
+            capacities=tuple(capacities),
+            linear=linear,
+            matrix=jacobian if linear else (),
+            offset=offset if linear else (),
+        ),
+        problems,
+    )
+
+
+_SIDES = {"left", "right", "bottom", "top"}
+
+
+def _field_problem(
+    model: Model, equation: Equation, derived: tuple[DerivedIR, ...]
+) -> tuple[FieldProblemIR | None, list[Diagnostic]]:
+    problems: list[Diagnostic] = []
+    variable = model.variables[equation.field]
+    domain = model.domains[variable.domain or ""]
+    if domain.kind is DomainKind.INTERVAL:
+        sizes = [si_value(model, domain.length)]
+    else:
+        sizes = [si_value(model, domain.width), si_value(model, domain.height)]
+    if any(s is None or s <= 0 for s in sizes) or len(domain.cells) != len(sizes):
+        problems.append(unsupported("the domain's size must be a positive constant",
+                                     domain.iri))
+        return None, problems
+    grid = GridIR(tuple(float(s) for s in sizes if s is not None), tuple(domain.cells))
+    u = symbol_of(variable)
+    diffusivity: sympy.Expr | None = None
+    velocity: tuple[sympy.Expr, ...] | None = None
+    for term in equation.terms:
+        if term.kind is TermKind.DIFFUSION:
+            k = si_expression(model, term.coefficient)
+            if k is None:
+                problems.append(unsupported("a diffusion term needs sb:coefficient", term.iri))
+                continue
+            k = inline_derived(k, derived)
+            if u in k.free_symbols:
+                problems.append(unsupported("a diffusivity that depends on the field itself "
+                                             "(nonlinear diffusion) is not lowered yet",
+                                             term.iri))
+            diffusivity = k if diffusivity is None else diffusivity + k
+        elif term.kind is TermKind.ADVECTION:
+            parts = [si_expression(model, term.velocity)]
+            if len(sizes) == 2:
+                parts.append(si_expression(model, term.velocity_y) or sympy.Integer(0))
+            if parts[0] is None:
+                problems.append(unsupported("an advection term needs sb:velocity", term.iri))
+                continue
+            velocity = tuple(inline_derived(p, derived) for p in parts if p is not None)
+        elif term.kind is TermKind.TRANSFER:
+            problems.append(unsupported("transfers into a field on a grid are not lowered "
+                                         "yet", term.iri))
+    source, found = _term_rate(model, equation)
+    problems += found
+    source = inline_derived(source, derived)
+    capacity = si_expression(model, equation.capacity)
+    capacity = inline_derived(sympy.Integer(1) if capacity is None else capacity, derived)
+    slope = sympy.diff(source, u)
+    source_linear = u not in slope.free_symbols
+    boundaries: list[BoundaryIR] = []
+    for boundary in domain.boundaries:
+        if boundary.field is not None and boundary.field != equation.field:
+            continue
+        condition = boundary.condition
+        if condition.kind is ConditionKind.FORCED:
+            bridge = model.bridges.get(condition.forced_by or "")
+            if bridge is None:
+                problems.append(unsupported("a forced boundary without its bridge",
+                                             boundary.iri))
+                continue
+            boundaries.append(BoundaryIR(side=boundary.side.value, kind="dirichlet",
+                                         value=sympy.Symbol(forced_input(bridge.name),
+                                                            real=True)))
+            continue
+
+        def si(spec: object) -> sympy.Expr | None:
+            expr = si_expression(model, spec)  # type: ignore[arg-type]
+            return None if expr is None else inline_derived(expr, derived)
+
+        boundaries.append(
+            BoundaryIR(
+                side=boundary.side.value,
+                kind=condition.kind.value,
+                value=si(condition.value),
+                flux=si(condition.flux),
+                coefficient=si(condition.coefficient),
+                ambient=si(condition.ambient),
+            )
+        )
+    return (
+        FieldProblemIR(
+            state=variable.name,
+            grid=grid,
+            capacity=capacity,
+            diffusivity=diffusivity,
+            velocity=velocity,
+            source=source,
+            boundaries=tuple(sorted(boundaries, key=lambda b: b.side)),
+            source_linear=source_linear,
+        ),
+        problems,
+    )
