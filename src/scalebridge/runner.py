@@ -210,7 +210,7 @@ def _totals(module: ModuleType, program: ProgramIR, p: Mapping[str, float], resu
         by_name = {s.name: s for s in submodel.states}
         if submodel.compartments is not None:
             capacities = getattr(module, f"capacities_{index}")(p)
-            for position, name in enumerate(submodel.compartments.states):
+            for position, name in enumerate(submodel.compartments.amounts):
                 quantity = by_name[name].conserves
                 if quantity is not None:
                     amount = capacities[position] * states[name]

@@ -300,3 +300,27 @@ def test_an_energy_functional_gives_the_stiffness_of_its_relaxed_energy(
     # Without the internal relaxation the stiffness would be k2 along e1, not less:
     assert found["stiffness"][0, 0] < 0.99 * k2
     assert found["stiffness"][1, 1] == pytest.approx(mu, rel=1e-12)
+
+
+def test_a_compartment_in_quasi_steady_state_is_eliminated(tmp_path: Path) -> None:
+    text = (REPO / "examples" / "two_compartment" / "model.ttl").read_text(encoding="utf-8")
+    quasi = text.replace("sb:rateOf :C_t ; sb:capacity :V_t .",
+                         "sb:steadyStateOf :C_t ; sb:capacity :V_t .")
+    assert quasi != text
+    model = tmp_path / "model.ttl"
+    model.write_text(quasi, encoding="utf-8")
+    program, module = _compose(model, tmp_path)
+    (pk,) = program.submodels
+    assert pk.compartments is not None and pk.compartments.states == ("C_b",)
+    assert [name for name, _expr in pk.compartments.steady] == ["C_t"]
+    times, states = module.run()["pk"]
+    # Tissue in equilibrium with blood, C_t = Kp C_b; the exchange then cancels in blood,
+    # which only loses the clearance: C_b = C_b(0) exp(-CL t / V_b).
+    numpy.testing.assert_allclose(states["C_t"], 2.0 * states["C_b"], rtol=1e-12)
+    numpy.testing.assert_allclose(
+        states["C_b"], 20e-3 * numpy.exp(-(6.0 / 3.6e6) * times / 5e-3), rtol=1e-10)
+    interpreted = interpret(program)["pk"][1]
+    for name in ("C_b", "C_t"):
+        assert numpy.max(numpy.abs(states[name] - interpreted[name])) <= 1e-12 * 0.04
+    capacities = module.capacities_0(module.parameters())
+    assert capacities.tolist() == pytest.approx([5e-3, 25e-3])  # blood, then tissue

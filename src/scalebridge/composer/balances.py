@@ -111,16 +111,17 @@ def build_rates(
     equations = [model.equations[i] for i in submodel.equations if i in model.equations]
     lumped: list[Equation] = []
     gridded: list[Equation] = []
+    steady: list[Equation] = []
     for equation in equations:
-        if equation.steady:
-            problems.append(unsupported("steady balances are not lowered yet", equation.iri))
-            continue
         variable = model.variables[equation.field]
         domain = model.domains.get(variable.domain or "")
         if domain is None:
             problems.append(unsupported("the field of this balance has no domain", equation.iri))
         elif domain.kind is DomainKind.COMPARTMENT:
-            lumped.append(equation)
+            (steady if equation.steady else lumped).append(equation)
+        elif equation.steady:
+            problems.append(unsupported("steady balances of fields on grids are not lowered "
+                                        "yet", equation.iri))
         elif domain.kind in (DomainKind.INTERVAL, DomainKind.RECTANGLE):
             gridded.append(equation)
         else:
@@ -128,11 +129,14 @@ def build_rates(
                 unsupported(f"balances on a {domain.kind.value} are not lowered yet",
                              equation.iri)
             )
-    states = [_state(model, e) for e in lumped + gridded]
+    states = [_state(model, e) for e in lumped + steady + gridded]
     compartments = None
     if lumped:
-        compartments, found = _compartment_system(model, lumped, derived)
+        compartments, found = _compartment_system(model, lumped, derived, steady)
         problems += found
+    elif steady:
+        problems.append(unsupported("a submodel of steady balances alone has nothing to "
+                                    "integrate: write them as relations", steady[0].iri))
     fields = []
     for equation in gridded:
         problem, found = _field_problem(model, equation, derived)
@@ -142,13 +146,49 @@ def build_rates(
     return Balances(compartments, tuple(fields), tuple(states)), problems
 
 
+def _quasi_steady(
+    model: Model, steady: list[Equation], net: dict[IRI, sympy.Expr],
+    derived: tuple[DerivedIR, ...], problems: list[Diagnostic],
+) -> dict[sympy.Symbol, sympy.Expr] | None:
+    """The fields in quasi-steady state solved from their balances (terms + exchanges = 0),
+    in closed form, as expressions of the other states; None (reported) when SymPy finds no
+    single solution."""
+    unknowns = [symbol_of(model.variables[e.field]) for e in steady]
+    residuals = []
+    for equation in steady:
+        terms, found = _term_rate(model, equation)
+        problems += found
+        residuals.append(inline_derived(terms + net.get(equation.field, sympy.Integer(0)),
+                                        derived))
+    try:
+        solutions = sympy.solve(residuals, unknowns, dict=True)
+    except (NotImplementedError, ValueError, TypeError):
+        solutions = []
+    found_one = [s for s in solutions if set(s) == set(unknowns)]
+    if len(found_one) != 1 or any(v.has(sympy.I) for v in found_one[0].values()):
+        problems.append(unsupported("the steady balances have no single closed-form solution "
+                                    "for their fields", steady[0].iri))
+        return None
+    solution: dict[sympy.Symbol, sympy.Expr] = found_one[0]
+    return solution
+
+
 def _compartment_system(
-    model: Model, lumped: list[Equation], derived: tuple[DerivedIR, ...]
+    model: Model, lumped: list[Equation], derived: tuple[DerivedIR, ...],
+    steady: list[Equation] | None = None,
 ) -> tuple[CompartmentSystemIR, list[Diagnostic]]:
     problems: list[Diagnostic] = []
-    fields = {e.field for e in lumped}
+    steady = steady or []
+    fields = {e.field for e in lumped + steady}
     net = _exchange_rates(model, fields)
     symbols = [symbol_of(model.variables[e.field]) for e in lumped]
+    eliminated = _quasi_steady(model, steady, net, derived, problems) if steady else {}
+    eliminated = eliminated or {}
+    steady_capacity = {}
+    for equation in steady:
+        capacity = si_expression(model, equation.capacity)
+        steady_capacity[symbol_of(model.variables[equation.field])] = inline_derived(
+            sympy.Integer(1) if capacity is None else capacity, derived)
     rates: list[sympy.Expr] = []
     capacities: list[sympy.Expr] = []
     for equation in lumped:
@@ -158,7 +198,8 @@ def _compartment_system(
         capacity = sympy.Integer(1) if capacity is None else capacity
         capacities.append(inline_derived(capacity, derived))
         total = terms + net.get(equation.field, sympy.Integer(0))
-        rates.append(inline_derived(total / capacity, derived))
+        rate = inline_derived(total / capacity, derived).xreplace(eliminated)
+        rates.append(sympy.simplify(rate) if eliminated else rate)
     jacobian = tuple(tuple(sympy.diff(rate, s) for s in symbols) for rate in rates)
     state_set = set(symbols) | {T}
     linear = all(not (entry.free_symbols & state_set) for row in jacobian for entry in row)
@@ -176,6 +217,8 @@ def _compartment_system(
             linear=linear,
             matrix=jacobian if linear else (),
             offset=offset if linear else (),
+            steady=tuple((symbol.name, expr) for symbol, expr in eliminated.items()),
+            steady_capacities=tuple(steady_capacity[symbol] for symbol in eliminated),
         ),
         problems,
     )

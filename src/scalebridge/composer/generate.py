@@ -237,6 +237,13 @@ def _submodel(w: _Writer, program: ProgramIR, index: int, submodel: SubmodelIR) 
         w(f"check_finite(found, times, {submodel.name!r}, {names!r})", 1)
         for column, name in enumerate(names):
             w(f"states[{name!r}] = found[:, {column}]", 1)
+        if submodel.compartments.steady:
+            columns = SolverPrinter(_names(program, {n: f"found[:, {i}]"
+                                                     for i, n in enumerate(names)}))
+            w("# fields in quasi-steady state, from the states at each output time", 1)
+            for name, expr in submodel.compartments.steady:
+                w(f"states[{name!r}] = numpy.broadcast_to(numpy.asarray("
+                  f"{columns.doprint(expr)}, dtype=float), times.shape).copy()", 1)
     for position, field in enumerate(submodel.fields):
         w(f"states[{field.state!r}] = solve_{index}_{position}(p, times, progress=progress)", 1)
     w("return times, states", 1)
@@ -267,8 +274,8 @@ def _compartments(
     w(f"return {_array(constant, (states[n].initial for n in system.states))}", 1)
     w()
     w(f"def capacities_{index}(p):")
-    w('"""What each balance was divided by (amount = capacity x state)."""', 1)
-    w(f"return {_array(constant, system.capacities)}", 1)
+    w(f'"""Capacities of {list(system.amounts)!r} (amount = capacity x field)."""', 1)
+    w(f"return {_array(constant, system.capacities + system.steady_capacities)}", 1)
     w()
     w(f"def rates_{index}(t, y, p):")
     w('"""dy/dt in SI units."""', 1)
@@ -507,6 +514,7 @@ def _components(w: _Writer, program: ProgramIR) -> None:
             w(f"y0 = initial_{index}(p, 0.0)", 1)
             for column, name in enumerate(system.states):
                 w(f"state[{name!r}] = y0[{column}]", 1)
+            _steady_values(w, program, system, "y0")
         for position, field in enumerate(submodel.fields):
             w(f"state[{field.state!r}] = initial_{index}_{position}(p)", 1)
         w("return state", 1)
@@ -528,6 +536,7 @@ def _components(w: _Writer, program: ProgramIR) -> None:
                 w(f"y, span, method='BDF', submodel={submodel.name!r})[-1]", 2)
             for column, name in enumerate(system.states):
                 w(f"state[{name!r}] = y[{column}]", 1)
+            _steady_values(w, program, system, "y")
         for position, field in enumerate(submodel.fields):
             w(f"state[{field.state!r}] = solve_{index}_{position}(p, span, "
               f"initial=state[{field.state!r}], start=t0)[-1]", 1)
@@ -536,6 +545,15 @@ def _components(w: _Writer, program: ProgramIR) -> None:
         w(f"def observe_{index}(p, state):")
         w('"""What the submodel shows other submodels: each field\'s mean (SI)."""', 1)
         w("return {name: float(numpy.mean(value)) for name, value in state.items()}", 1)
+
+
+def _steady_values(w: _Writer, program: ProgramIR, system: CompartmentSystemIR, vector: str
+                   ) -> None:
+    """state[...] = each quasi-steady field, from the state vector ``vector``."""
+    printer = SolverPrinter(_names(program, {n: f"{vector}[{i}]"
+                                             for i, n in enumerate(system.states)}))
+    for name, expr in system.steady:
+        w(f"state[{name!r}] = float({printer.doprint(expr)})", 1)
 
 
 def _coupled_run(w: _Writer, program: ProgramIR) -> None:

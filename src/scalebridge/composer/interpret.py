@@ -232,6 +232,7 @@ def _coupled(
             if system is not None:
                 y0 = _compartments(submodel, system, values, numpy.array([0.0, 0.0]))[0]
                 state.update(zip(system.states, y0, strict=True))
+                state.update(_steady(system, values, y0))
             for field in submodel.fields:
                 state[field.state] = _field(submodel, field, values, numpy.array([0.0, 1.0]),
                                             only_initial=True)
@@ -245,6 +246,7 @@ def _coupled(
                 y = numpy.array([state[n] for n in system.states], dtype=float)
                 found = _compartments(submodel, system, values, span, y0=y, start=t0)[-1]
                 state.update(zip(system.states, found, strict=True))
+                state.update(_steady(system, values, found))
             for field in submodel.fields:
                 state[field.state] = _field(submodel, field, values, span,
                                             initial=state[field.state], start=t0)[-1]
@@ -277,8 +279,13 @@ def _run(
     states: dict[str, NDArray[numpy.float64]] = {}
     if submodel.compartments is not None:
         found = _compartments(submodel, submodel.compartments, env, times)
+        columns = {**env}
         for column, name in enumerate(submodel.compartments.states):
             states[name] = found[:, column]
+            columns[sympy.Symbol(name, real=True)] = found[:, column]
+        for name, expr in submodel.compartments.steady:
+            states[name] = numpy.broadcast_to(
+                numpy.asarray(evaluate(expr, columns), dtype=float), times.shape).copy()
     for field in submodel.fields:
         states[field.state] = _field(submodel, field, env, times)
     for name, values in states.items():
@@ -286,6 +293,14 @@ def _run(
             raise NumericalFailure("the solution is not finite", submodel=submodel.name,
                                    field=name)
     return times, states
+
+
+def _steady(system: CompartmentSystemIR, env: Mapping[sympy.Symbol, Value],
+            y: NDArray[numpy.float64]) -> dict[str, float]:
+    """The quasi-steady fields of ``system`` at the state vector ``y``."""
+    here = {**env, **{sympy.Symbol(n, real=True): float(v)
+                      for n, v in zip(system.states, y, strict=True)}}
+    return {name: float(evaluate(expr, here)) for name, expr in system.steady}
 
 
 def _compartments(

@@ -133,6 +133,16 @@ class CompartmentSystemIR:
     linear: bool
     matrix: tuple[tuple[sympy.Expr, ...], ...] = ()
     offset: tuple[sympy.Expr, ...] = ()
+    # Fields in quasi-steady state (sb:steadyStateOf): each an SI expression of the states,
+    # eliminated from the rates and computed from the states at every output time.
+    steady: tuple[tuple[str, sympy.Expr], ...] = ()
+    steady_capacities: tuple[sympy.Expr, ...] = ()
+
+    @property
+    def amounts(self) -> tuple[str, ...]:
+        """The fields whose amount is capacity x field: states, then quasi-steady fields (the
+        order of the generated capacities function)."""
+        return self.states + tuple(name for name, _expr in self.steady)
 
 
 @dataclass(frozen=True, slots=True)

@@ -66,7 +66,7 @@ def initial_0(p, t):
 
 
 def capacities_0(p):
-    """What each balance was divided by (amount = capacity x state)."""
+    """Capacities of ['C_b', 'C_t'] (amount = capacity x field)."""
     return numpy.array([p['V_b'], p['V_t']], dtype=float)
 
 
