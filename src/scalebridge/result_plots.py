@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from scalebridge.composer.ir import SubmodelIR
 from scalebridge.files import write_atomic
 
-__all__ = ["plot_submodel", "time_axis"]
+__all__ = ["local_name", "plot_submodel", "time_axis"]
 
 _TIME_UNITS = ((86400.0 * 2, 86400.0, "d"), (3600.0 * 2, 3600.0, "h"), (120.0, 60.0, "min"))
 
@@ -46,7 +46,8 @@ def _save(figure: Figure, path: Path) -> Path:
     return path
 
 
-def _short(iri: str) -> str:
+def local_name(iri: str) -> str:
+    """The part of an IRI after its last '#' or '/' (the whole IRI if nothing follows)."""
     cut = max(iri.rfind("#"), iri.rfind("/"))
     return iri[cut + 1 :] or iri
 
@@ -98,7 +99,7 @@ def plot_submodel(
         figure, axis = plt.subplots(figsize=(7.0, 3.2))
         for quantity, values in totals.items():
             start = values[0] if values[0] != 0 else 1.0
-            axis.plot(shown, values / start, label=_short(quantity))
+            axis.plot(shown, values / start, label=local_name(quantity))
         axis.set_xlabel(f"time ({unit})")
         axis.set_ylabel("total / initial total")
         axis.set_title(f"{submodel.label}: conserved totals")

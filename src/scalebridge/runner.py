@@ -47,6 +47,7 @@ from scalebridge.composer import Composition, compose_files
 from scalebridge.composer.ir import ProgramIR, constant_derived
 from scalebridge.diagnostics import Code, Diagnostic, Report
 from scalebridge.files import replace_directory, staging_directory, write_atomic
+from scalebridge.result_plots import local_name
 from scalebridge.solvers.errors import NumericalFailure
 
 __all__ = ["RunOutcome", "load_solver", "parse_overrides", "run_files"]
@@ -304,7 +305,7 @@ def _write_results(  # noqa: PLR0917 - everything a results directory records
                                             dtype=numpy.float64)
                 entry.setdefault("coordinates", {})[axis] = {"key": key, "unit": "m"}
         for quantity, values in totals.get(submodel.name, {}).items():
-            key = f"{submodel.name}/total/{_local(quantity)}"
+            key = f"{submodel.name}/total/{local_name(quantity)}"
             arrays[key] = values
             entry["totals"][quantity] = {"key": key, "unit": "SI (amount of the quantity)"}
         sidecar["submodels"][submodel.name] = entry
@@ -321,11 +322,6 @@ def _write_results(  # noqa: PLR0917 - everything a results directory records
         written += plot_submodel(directory, submodel, results[submodel.name],
                                  totals.get(submodel.name, {}))
     return written
-
-
-def _local(iri: str) -> str:
-    cut = max(iri.rfind("#"), iri.rfind("/"))
-    return iri[cut + 1 :] or iri
 
 
 def _npz_bytes(arrays: Mapping[str, NDArray[numpy.float64]]) -> bytes:

@@ -117,14 +117,6 @@ def test_a_submodel_without_a_duration_cannot_run(tmp_path: Path) -> None:
     assert finding.line == 25 and finding.source_file == str(model)
 
 
-def test_every_composer_code_is_produced_by_some_test() -> None:
-    here = Path(__file__).resolve().parents[1]
-    text = "".join(p.read_text(encoding="utf-8") for p in here.rglob("test_*.py"))
-    for code in Code:
-        if code.value.startswith(("COMPOSE_", "RUN_")):
-            assert code.value in text.replace(f"{code.value} in text", ""), code
-
-
 def test_a_long_rod_is_still_stepped_implicitly(tmp_path: Path) -> None:
     # A tridiagonal system factors at any size: only 2-D grids switch to explicit steps.
     text = (REPO / "examples" / "heat_rod" / "model.ttl").read_text(encoding="utf-8")

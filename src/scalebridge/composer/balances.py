@@ -25,7 +25,12 @@ from scalebridge.composer.support import (
 )
 from scalebridge.diagnostics import Diagnostic
 from scalebridge.model.analysis import si_value
-from scalebridge.model.junctions import exchanges, formula_expression, si_expression
+from scalebridge.model.junctions import (
+    carrier_transfers,
+    exchanges,
+    formula_expression,
+    si_expression,
+)
 from scalebridge.model.types import (
     IRI,
     ConditionKind,
@@ -65,23 +70,23 @@ def _term_rate(model: Model, equation: Equation) -> tuple[sympy.Expr, list[Diagn
 
 
 def _exchange_rates(model: Model, fields: set[IRI]) -> dict[IRI, sympy.Expr]:
-    """Net amount rate into each field's balance from transfers and carrier flows (SI)."""
-    net: dict[IRI, sympy.Expr] = {}
+    """Net amount rate into each field's balance from transfers and carrier flows (SI).
+
+    Carried amounts (flow rate x value leaving) are the junctions module's own; a standalone
+    transfer moves its rate."""
+    moved: list[tuple[IRI, IRI | None, sympy.Expr]] = [
+        (t.source_field, t.target_field, t.rate) for t in carrier_transfers(model)
+    ]
     for exchange in exchanges(model):
-        if exchange.flow is not None:
-            rate = si_expression(model, exchange.flow.rate)
-            leaving = si_expression(model, exchange.leaving)
-            if leaving is None:
-                leaving = symbol_of(model.variables[exchange.source])
-            amount = None if rate is None else rate * leaving
-        else:
-            amount = si_expression(model, exchange.rate)
-        if amount is None:
-            continue
-        if exchange.source in fields:
-            net[exchange.source] = net.get(exchange.source, sympy.Integer(0)) - amount
-        if exchange.target is not None and exchange.target in fields:
-            net[exchange.target] = net.get(exchange.target, sympy.Integer(0)) + amount
+        amount = si_expression(model, exchange.rate) if exchange.flow is None else None
+        if amount is not None:
+            moved.append((exchange.source, exchange.target, amount))
+    net: dict[IRI, sympy.Expr] = {}
+    for source, target, amount in moved:
+        if source in fields:
+            net[source] = net.get(source, sympy.Integer(0)) - amount
+        if target is not None and target in fields:
+            net[target] = net.get(target, sympy.Integer(0)) + amount
     return net
 
 
