@@ -80,9 +80,7 @@ def test_a_model_with_errors_is_not_composed(tmp_path: Path) -> None:
     assert Code.UNITS_UNKNOWN in composition.report.codes
 
 
-def test_what_cannot_be_lowered_is_refused_with_a_diagnostic(tmp_path: Path) -> None:
-    # A conductivity tabulated against temperature makes the diffusion nonlinear: valid, but
-    # not lowered yet.
+def test_a_tabulated_conductivity_makes_a_stiff_nonlinear_field(tmp_path: Path) -> None:
     text = (REPO / "examples" / "heat_rod" / "model.ttl").read_text(encoding="utf-8")
     tabulated = text.replace(
         "sb:value 45.0 ; sb:unit unit:W-PER-M-K ;",
@@ -93,11 +91,30 @@ def test_what_cannot_be_lowered_is_refused_with_a_diagnostic(tmp_path: Path) -> 
     model = tmp_path / "model.ttl"
     model.write_text(tabulated, encoding="utf-8")
     composition = compose_files([model], reasoner=False)
+    assert composition.program is not None, [d.message for d in composition.report]
+    (submodel,) = composition.program.submodels
+    assert submodel.schedule.method is Method.STIFF
+    assert submodel.fields[0].nonlinear_coefficients
+
+
+def test_what_cannot_be_lowered_is_refused_with_a_diagnostic(tmp_path: Path) -> None:
+    # A velocity that depends on the advected field (Burgers-like): valid, not lowered yet.
+    text = (REPO / "examples" / "heat_rod" / "model.ttl").read_text(encoding="utf-8")
+    burgers = text.replace(
+        "sb:hasTerm [ a sb:Diffusion ; sb:coefficient :k ] .",
+        "sb:hasTerm [ a sb:Diffusion ; sb:coefficient :k ] , [ a sb:Advection ; sb:velocity "
+        '[ sb:expression "w_ref * T / T_air" ; sb:unit unit:M-PER-SEC ] ] .\n'
+        ":w_ref a sb:Parameter ; sb:value 1.0e-6 ; sb:unit unit:M-PER-SEC .",
+    )
+    assert burgers != text
+    model = tmp_path / "model.ttl"
+    model.write_text(burgers, encoding="utf-8")
+    composition = compose_files([model], reasoner=False)
     assert not composition.validation.report.has_errors(), [
         d.message for d in composition.report]
     assert not composition.ok
     (refusal,) = [d for d in composition.report if d.code is Code.COMPOSE_UNSUPPORTED]
-    assert "depends on the field itself" in refusal.message
+    assert "depends on the advected field" in refusal.message
     assert refusal.hint and refusal.line is not None
 
 

@@ -257,10 +257,6 @@ def _field_problem(
                 problems.append(unsupported("a diffusion term needs sb:coefficient", term.iri))
                 continue
             k = inline_derived(k, derived)
-            if u in k.free_symbols:
-                problems.append(unsupported("a diffusivity that depends on the field itself "
-                                             "(nonlinear diffusion) is not lowered yet",
-                                             term.iri))
             diffusivity = k if diffusivity is None else diffusivity + k
         elif term.kind is TermKind.ADVECTION:
             parts = [si_expression(model, term.velocity)]
@@ -270,6 +266,10 @@ def _field_problem(
                 problems.append(unsupported("an advection term needs sb:velocity", term.iri))
                 continue
             velocity = tuple(inline_derived(p, derived) for p in parts if p is not None)
+            if any(u in v.free_symbols for v in velocity):
+                problems.append(unsupported("a velocity that depends on the advected field "
+                                             "itself (Burgers-like) is not lowered yet",
+                                             term.iri))
         elif term.kind is TermKind.TRANSFER:
             problems.append(unsupported("transfers into a field on a grid are not lowered "
                                          "yet", term.iri))

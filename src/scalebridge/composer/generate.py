@@ -340,6 +340,8 @@ def _field(  # noqa: PLR0917 - the writer, where it is, what it writes
     w("shape = x.shape", 1)
     w("s = {}", 1)
     k = field.diffusivity if field.diffusivity is not None else sympy.Integer(0)
+    if field.nonlinear_coefficients:
+        w("u = initial_" + tag + "(p)  # k or the capacity depends on the field: at its start", 1)
     w(f"s['k'] = numpy.broadcast_to(numpy.asarray({pointwise.doprint(k)}, dtype=float), "
       "shape).copy()", 1)
     w(f"s['capacity'] = numpy.broadcast_to(numpy.asarray({pointwise.doprint(field.capacity)}, "
@@ -382,7 +384,9 @@ def _field(  # noqa: PLR0917 - the writer, where it is, what it writes
     w(f"grid, {unpacked}, s = setup_{tag}(p)", 1)
     w("u0 = s['initial'] if initial is None else initial", 1)
     sides = ("left", "right", "bottom", "top") if two else ("left", "right")
-    if plan.method is Method.IMPLICIT:
+    if plan.method is Method.STIFF:
+        _stiff_field_solve(w, tag, submodel, field, pointwise)
+    elif plan.method is Method.IMPLICIT:
         if two:
             w("a, b = finite_volume.diffusion_matrix_2d(s['k'], grid, s['boundaries'])", 1)
             w("a = a + scipy.sparse.diags(s['slope'].ravel())", 1)
@@ -434,6 +438,42 @@ def _field(  # noqa: PLR0917 - the writer, where it is, what it writes
     w(f"check_finite(found, times, {submodel.name!r}, ({name},))", 1)
     w("return found", 1)
     w()
+
+
+def _stiff_field_solve(
+    w: _Writer, tag: str, submodel: SubmodelIR, field: FieldProblemIR, printer: SolverPrinter
+) -> None:
+    """The body of solve_ for a field whose k or capacity depends on the field: the method of
+    lines through SciPy's BDF, its Jacobian differenced on the grid's stencil pattern."""
+    two = len(field.grid.cells) == 2
+    name = repr(field.state)
+    k = field.diffusivity if field.diffusivity is not None else sympy.Integer(0)
+    sides = ("left", "right", "bottom", "top") if two else ("left", "right")
+    coords = "x, y" if two else "x"
+    w("shape = u0.shape", 1)
+    w("def rhs(t, values):", 1)
+    w("u = values.reshape(shape)", 2)
+    w(f"k = numpy.broadcast_to(numpy.asarray({printer.doprint(k)}, dtype=float), shape)", 2)
+    w(f"capacity = numpy.broadcast_to(numpy.asarray({printer.doprint(field.capacity)}, "
+      "dtype=float), shape)", 2)
+    if two:
+        w("total = finite_volume.diffusion_2d(u, k, grid, s['boundaries'])", 2)
+        if field.velocity is not None:
+            w("total = total + finite_volume.advection_2d(", 2)
+            w("u, s['velocity'][0], s['velocity'][1], grid, s['boundaries'])", 3)
+    else:
+        bcs = ", ".join(f"s['boundaries'][{side!r}]" for side in sides)
+        w(f"total = finite_volume.diffusion_1d(u, k, grid, {bcs})", 2)
+        if field.velocity is not None:
+            w(f"total = total + finite_volume.advection_1d(u, s['velocity'][0], grid, {bcs})", 2)
+    w(f"return ((total + source_{tag}(start + t, u, p, {coords})) / capacity).ravel()", 2)
+    periodic = ", ".join(f"s['boundaries'][{a!r}].kind == 'periodic'"
+                         for a in (("left", "bottom") if two else ("left",)))
+    w(f"pattern = finite_volume.stencil_sparsity(shape, ({periodic},))", 1)
+    w("found = time_stepping.integrate_stiff(", 1)
+    w("rhs, None, u0.ravel(), times, jac_sparsity=pattern,", 2)
+    w(f"submodel={submodel.name!r}, field={name}, progress=progress)", 2)
+    w("found = found.reshape((len(times),) + shape)", 1)
 
 
 def _stencil_solve(  # noqa: PLR0917 - the writer, where it is, what it writes

@@ -370,13 +370,15 @@ def _field(
         here = {**env, T: 0.0, X: x}
     shape = x.shape
     state = next(s for s in submodel.states if s.name == field.state)
-    k = _pointwise(field.diffusivity if field.diffusivity is not None else sympy.Integer(0),
-                   here, shape)
-    capacity = _pointwise(field.capacity, here, shape)
     if initial is None:
         initial = _pointwise(state.initial, here, shape)
     if only_initial:
         return initial
+    if field.nonlinear_coefficients:
+        here = {**here, u: initial}  # k and the capacity at the start (the stiff path updates)
+    k = _pointwise(field.diffusivity if field.diffusivity is not None else sympy.Integer(0),
+                   here, shape)
+    capacity = _pointwise(field.capacity, here, shape)
     conditions = {b.side: _condition(b, here) for b in field.boundaries}
     plan = submodel.schedule
     if plan.method is Method.IMPLICIT:
@@ -419,6 +421,35 @@ def _field(
         result: NDArray[numpy.float64] = (total + source(t, values)) / capacity
         return result
 
+    if plan.method is Method.STIFF:
+        diffusivity = field.diffusivity if field.diffusivity is not None else sympy.Integer(0)
+
+        def nonlinear(t: float, flat: NDArray[numpy.float64]) -> NDArray[numpy.float64]:
+            values = flat.reshape(shape)
+            at = {**here, u: values}
+            k_now = _pointwise(diffusivity, at, shape)
+            if two:
+                total = finite_volume.diffusion_2d(values, k_now, grid, conditions)
+                if velocity is not None:
+                    total = total + finite_volume.advection_2d(values, velocity[0], velocity[1],
+                                                               grid, conditions)
+            else:
+                sides = (conditions["left"], conditions["right"])
+                total = finite_volume.diffusion_1d(values, k_now, grid, *sides)
+                if velocity is not None:
+                    total = total + finite_volume.advection_1d(values, velocity[0], grid,
+                                                               *sides)
+            rate: NDArray[numpy.float64] = (
+                (total + source(t, values)) / _pointwise(field.capacity, at, shape)).ravel()
+            return rate
+
+        wraps = tuple(conditions[side].kind == "periodic"
+                      for side in (("left", "bottom") if two else ("left",)))
+        found = time_stepping.integrate_stiff(
+            nonlinear, None, initial.ravel(), times.tolist(),
+            jac_sparsity=finite_volume.stencil_sparsity(shape, wraps),
+            submodel=submodel.name, field=field.state)
+        return found.reshape((len(times), *shape))
     spacings = (grid.dx, grid.dy) if two else (grid.dx,)
     limits = [time_stepping.diffusion_step_limit(float(numpy.max(k / capacity)), spacings)]
     if velocity is not None:

@@ -183,6 +183,15 @@ class FieldProblemIR:
     boundaries: tuple[BoundaryIR, ...]
     source_linear: bool
 
+    @property
+    def nonlinear_coefficients(self) -> bool:
+        """True when k or the capacity depends on the field itself (k(T), a gas's k(p) p):
+        the coefficients are then re-evaluated from the state at every stage of a stiff
+        integrator."""
+        u = sympy.Symbol(self.state, real=True)
+        k = self.diffusivity if self.diffusivity is not None else sympy.Integer(0)
+        return u in k.free_symbols or u in self.capacity.free_symbols
+
 
 @dataclass(frozen=True, slots=True)
 class ScheduleIR:

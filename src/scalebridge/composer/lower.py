@@ -310,8 +310,14 @@ def schedule(model: Model, submodel: Submodel, balances: Balances,
             for f in balances.fields
         )
         method = Method.IMPLICIT if implicit else Method.EXPLICIT
+        if any(f.nonlinear_coefficients for f in balances.fields):
+            # k(u): an explicit step limit taken from the initial state could be broken
+            # later, so a stiff integrator (which also controls its error) takes the run.
+            method = Method.STIFF
         step = declared_step or grain or fastest
-        if method is Method.IMPLICIT:
+        if method is Method.STIFF:
+            step = None
+        elif method is Method.IMPLICIT:
             step = step if step is not None and step > 0 else interval / 10.0
             step = interval / max(1, math.ceil(interval / step - 1e-9))
         elif declared_step is None:

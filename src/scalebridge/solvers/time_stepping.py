@@ -474,12 +474,19 @@ def integrate_stiff(
     atol: float = 1e-10,
     submodel: str | None = None,
     field: str | None = None,
+    jac_sparsity: ArrayLike | scipy.sparse.sparray | None = None,
+    progress: Callable[[float], None] | None = None,
 ) -> FloatArray:
     """Integrate a stiff ``dy/dt = rhs(t, y)`` from t = 0 with :func:`scipy.integrate.solve_ivp`.
 
     ``jac(t, y)`` is the analytic Jacobian d(rhs)/dy, shape ``(n, n)`` (``None`` lets SciPy
-    difference it).  Returns states at ``outputs`` (seconds), shape ``(len(outputs), n)``.  A
-    solver failure raises :class:`NumericalFailure` with the latest time the solver reached.
+    difference it).  Without an analytic Jacobian, ``jac_sparsity`` (the pattern of the
+    nonzero entries, e.g. a grid's stencil from
+    :func:`scalebridge.solvers.finite_volume.stencil_sparsity`) lets SciPy difference a field
+    of n cells in a handful of evaluations instead of n.  ``progress``, when given, is called
+    with the fraction of the run done.  Returns states at ``outputs`` (seconds), shape
+    ``(len(outputs), n)``.  A solver failure raises :class:`NumericalFailure` with the latest
+    time the solver reached.
 
     Example
     -------
@@ -501,9 +508,15 @@ def integrate_stiff(
     # solve_ivp does not say how far it got before failing, so the right-hand side records it.
     reached = [0.0]
 
+    end = float(times[-1])
+
     def tracked(t: float, state: FloatArray) -> FloatArray:
+        if progress is not None and t > reached[0]:
+            progress(min(1.0, float(t) / end))
         reached[0] = max(reached[0], float(t))
         return rhs(t, state)
+
+    options = {} if jac_sparsity is None or method == "LSODA" else {"jac_sparsity": jac_sparsity}
 
     solution = scipy.integrate.solve_ivp(
         tracked,
@@ -514,6 +527,7 @@ def integrate_stiff(
         jac=jac,
         rtol=rtol,
         atol=atol,
+        **options,
     )
     if not solution.success:
         raise NumericalFailure(
