@@ -18,7 +18,7 @@ import numpy
 from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
-from scalebridge.composer.ir import SubmodelIR
+from scalebridge.composer.ir import SubmodelIR, TabulationIR
 from scalebridge.files import write_atomic
 
 __all__ = ["local_name", "plot_submodel", "time_axis"]
@@ -108,3 +108,16 @@ def plot_submodel(
         figure.tight_layout()
         written.append(_save(figure, directory / f"{submodel.name}_totals.png"))
     return written
+
+
+def plot_table(directory: Path, table: TabulationIR, arguments: NDArray[numpy.float64],
+               values: NDArray[numpy.float64]) -> Path:
+    """Write ``<table>.png``: a table the fine model built, in the declared units."""
+    figure, axis = plt.subplots(figsize=(7.0, 3.2))
+    axis.plot(arguments, values, "o-")
+    axis.set_xlabel(f"{table.argument} ({table.argument_unit[0]})")
+    axis.set_ylabel(f"{table.output} ({table.value_unit[0]})")
+    axis.set_title(f"bridge '{table.bridge}': table built by running '{table.submodel}'")
+    axis.grid(alpha=0.3)
+    figure.tight_layout()
+    return _save(figure, directory / f"{table.name}.png")

@@ -206,6 +206,8 @@ def _totals(module: ModuleType, program: ProgramIR, p: Mapping[str, float], resu
     """Per submodel, the total of each conserved quantity over time (SI)."""
     out: dict[str, dict[str, NDArray[numpy.float64]]] = {}
     for index, submodel in enumerate(program.submodels):
+        if submodel.name not in results:
+            continue  # run only to build tables
         times, states = results[submodel.name]
         sums: dict[str, NDArray[numpy.float64]] = {}
         by_name = {s.name: s for s in submodel.states}
@@ -280,7 +282,27 @@ def _write_results(  # noqa: PLR0917 - everything a results directory records
                                               derived.scale, derived.offset), dtype=numpy.float64)
         sidecar["derived"][derived.name] = {"key": key, "unit": derived.unit, "iri": derived.iri,
                                             "value": float(arrays[key])}
+    tabulations = program.coupling.tabulations if program.coupling is not None else ()
+    tables: dict[str, tuple[NDArray[numpy.float64], NDArray[numpy.float64]]] = {}
+    for table in tabulations:
+        built = p_values[table.name]  # a coupling.Table: SI arguments and values
+        arguments = _declared(numpy.asarray(built.arguments, dtype=numpy.float64),  # type: ignore[attr-defined]
+                              table.argument_unit[1], table.argument_unit[2])
+        values = _declared(numpy.asarray(built.values, dtype=numpy.float64),  # type: ignore[attr-defined]
+                           table.value_unit[1], table.value_unit[2])
+        tables[table.name] = arguments, values
+        arrays[f"table/{table.name}/argument"] = arguments
+        arrays[f"table/{table.name}/values"] = values
+        sidecar.setdefault("tables", {})[table.name] = {
+            "bridge": table.iri, "built_by": table.submodel,
+            "argument": {"key": f"table/{table.name}/argument", "variable": table.argument,
+                         "unit": table.argument_unit[0], "value": arguments.tolist()},
+            "values": {"key": f"table/{table.name}/values", "variable": table.output,
+                       "unit": table.value_unit[0], "value": values.tolist()},
+        }
     for submodel in program.submodels:
+        if submodel.name not in results:
+            continue  # a fine model run only to build tables (see "tables")
         times, states = results[submodel.name]
         entry: dict[str, Any] = {
             "iri": submodel.iri, "label": submodel.label,
@@ -316,11 +338,14 @@ def _write_results(  # noqa: PLR0917 - everything a results directory records
     write_atomic(directory / "run.ttl", _provenance(program, sidecar, overrides, started, ended,
                                                     model_file))
     written += [directory / "results.npz", directory / "results.json", directory / "run.ttl"]
-    from scalebridge.result_plots import plot_submodel
+    from scalebridge.result_plots import plot_submodel, plot_table
 
     for submodel in program.submodels:
-        written += plot_submodel(directory, submodel, results[submodel.name],
-                                 totals.get(submodel.name, {}))
+        if submodel.name in results:
+            written += plot_submodel(directory, submodel, results[submodel.name],
+                                     totals.get(submodel.name, {}))
+    for table in tabulations:
+        written.append(plot_table(directory, table, *tables[table.name]))
     return written
 
 

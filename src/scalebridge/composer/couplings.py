@@ -9,17 +9,21 @@ from scalebridge.composer.ir import (
     ExchangeIR,
     InputIR,
     SubmodelIR,
+    TabulationIR,
 )
 from scalebridge.composer.support import (
     declared_value,
     unit_parts,
     unsupported,
 )
+from scalebridge.composer.tables import table_symbol
 from scalebridge.diagnostics import Diagnostic
+from scalebridge.model.analysis import owners
 from scalebridge.model.types import (
     BridgeKind,
     CouplingKind,
     Model,
+    ScaleBridge,
     VariableRole,
 )
 
@@ -56,11 +60,23 @@ def lower_couplings(
     variables_by_name = {v.name: v for v in model.variables.values()}
     inputs: list[InputIR] = []
     exchanges: list[ExchangeIR] = []
+    tabulations: list[TabulationIR] = []
+    feeding: set[str] = set()  # bridges that hand a table's arguments to its fine model
     for bridge in sorted(model.bridges.values(), key=lambda b: b.iri):
+        if bridge.table is None or not bridge.table.to_build:
+            continue
+        tabulation, feeder, found = _tabulation(model, bridge, submodels)
+        problems += found
+        if tabulation is not None and feeder is not None:
+            tabulations.append(tabulation)
+            feeding.add(feeder)
+    for bridge in sorted(model.bridges.values(), key=lambda b: b.iri):
+        if bridge.table is not None and bridge.kind is BridgeKind.PARAMETER_PASSING:
+            continue  # its target is the table at the argument (order_assignments)
         if bridge.kind not in _LOWERED_BRIDGES or bridge.table is not None or bridge.through:
             problems.append(unsupported(
-                f"a {bridge.kind.value.replace('_', ' ')} bridge through a table, a surrogate "
-                "or a blending region is not lowered yet", bridge.iri))
+                f"a {bridge.kind.value.replace('_', ' ')} bridge through a surrogate or a "
+                "blending region is not lowered yet", bridge.iri))
             continue
         sources: list[tuple[str, str]] = []
         for iri in bridge.sources:
@@ -92,8 +108,9 @@ def lower_couplings(
         default = declared_value(unit_of) if unit_of is target and name == target.name else None
         inputs.append(InputIR(name, unit_of.iri, text, scale, offset,
                               math.nan if default is None else default * scale + offset))
-        exchanges.append(ExchangeIR(bridge.name, bridge.iri, bridge.kind.value, tuple(sources),
-                                    name, bridge.weights))
+        if bridge.iri not in feeding:  # a feeder's value is set per table entry instead
+            exchanges.append(ExchangeIR(bridge.name, bridge.iri, bridge.kind.value,
+                                        tuple(sources), name, bridge.weights))
     coupling = None
     if model.couplings and submodels:
         by_iri = {s.iri: s for s in submodels}
@@ -103,9 +120,12 @@ def lower_couplings(
             members = [by_iri[i] for i in c.submodels if i in by_iri]
             listed.append((c.iri, c.kind.value, tuple(m.name for m in members)))
             if c.kind is CouplingKind.HIERARCHICAL and len(members) == 2:
+                if any(t.iri in c.bridges for t in tabulations):
+                    continue  # its fine model runs first, to build the tables
                 fine = min(members, key=lambda m: (m.schedule.duration, m.name))
                 called.add(fine.name)
-        lockstep = [s for s in submodels if s.name not in called]
+        tabulated = {t.submodel for t in tabulations}
+        lockstep = [s for s in submodels if s.name not in called | tabulated]
         if not lockstep:
             problems.append(unsupported("every submodel is the fine side of a hierarchical "
                                          "coupling: nothing drives them", None))
@@ -115,5 +135,66 @@ def lower_couplings(
                 called=tuple(sorted(called)),
                 horizon=max(s.schedule.duration for s in lockstep),
                 macro_step=min(s.schedule.output_interval for s in lockstep),
+                tabulations=tuple(tabulations),
             )
     return tuple(inputs), tuple(exchanges), coupling, problems
+
+
+def _tabulation(
+    model: Model, bridge: ScaleBridge, submodels: tuple[SubmodelIR, ...]
+) -> tuple[TabulationIR | None, str | None, list[Diagnostic]]:
+    """The table a parameter-passing bridge builds by running its fine model, and the bridge
+    that feeds the table's argument to that model (whose IRI is returned second).
+
+    The fine model owns the bridge's source; the feeder is the bridge of the same hierarchical
+    coupling that reads the table's argument and writes a parameter of the fine model.
+    """
+    table = bridge.table
+    assert table is not None
+    problems: list[Diagnostic] = []
+    coupling = next((c for c in model.couplings.values() if bridge.iri in c.bridges), None)
+    if coupling is None or coupling.kind is not CouplingKind.HIERARCHICAL:
+        return None, None, [unsupported(
+            "a table without values is built by running the fine model first, which needs "
+            "the bridge to belong to a hierarchical coupling (or give the table its sb:values)",
+            bridge.iri)]
+    owner = owners(model)
+    by_iri = {s.iri: s for s in submodels}
+    source = model.variables.get(bridge.sources[0]) if len(bridge.sources) == 1 else None
+    fine = [by_iri[i] for i in sorted(owner.get(source.iri, set()) if source else set())
+            if i in by_iri and i in coupling.submodels]
+    argument = model.variables.get(table.argument)
+    target = model.variables.get(bridge.target or "")
+    if source is None or len(fine) != 1 or argument is None or target is None:
+        return None, None, [unsupported(
+            "a table built by the fine model needs one source that belongs to one submodel of "
+            "its coupling, an argument variable and a target", bridge.iri)]
+    feeders = []
+    for other in model.bridges.values():
+        receiver = model.variables.get(other.target or "")
+        if (other.iri != bridge.iri and other.iri in coupling.bridges
+                and other.sources == (argument.iri,) and receiver is not None
+                and receiver.provided_by == other.iri
+                and fine[0].iri in owner.get(receiver.iri, set())):
+            feeders.append((other, receiver))
+    if len(feeders) != 1:
+        return None, None, [unsupported(
+            f"the table of '{bridge.name}' is tabulated against '{argument.name}', so exactly "
+            f"one bridge of its coupling must hand '{argument.name}' to a parameter of "
+            f"'{fine[0].name}' (sb:source {argument.name} ; sb:target its input), found "
+            f"{len(feeders)}", bridge.iri)]
+    feeder, receiver = feeders[0]
+    unit = table.argument_unit or argument.unit
+    arguments = tuple(unit.to_si(a) if unit is not None else a for a in table.arguments)
+    name = table_symbol(bridge.name).name
+    if name in {v.name for v in model.variables.values()}:
+        problems.append(unsupported("a built table's name clashes with a variable's name",
+                                    bridge.iri))
+        return None, None, problems
+    tabulation = TabulationIR(
+        name=name, bridge=bridge.name, iri=bridge.iri, submodel=fine[0].name,
+        input=receiver.name, arguments=arguments, output=source.name,
+        argument=argument.name, argument_unit=unit_parts(argument),
+        value_unit=unit_parts(target),
+    )
+    return tabulation, feeder.iri, problems

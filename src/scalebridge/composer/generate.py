@@ -48,6 +48,8 @@ def _names(program: ProgramIR, states: Mapping[str, str] | None = None) -> dict[
         names[derived.symbol] = f"p[{derived.name!r}]"
     for received in program.inputs:
         names[received.symbol] = f"p[{received.name!r}]"
+    for table in program.coupling.tabulations if program.coupling is not None else ():
+        names[sympy.Symbol(table.name, real=True)] = f"p[{table.name!r}]"
     for name, code in (states or {}).items():
         names[sympy.Symbol(name, real=True)] = code
     return names
@@ -184,6 +186,16 @@ def _parameters(w: _Writer, program: ProgramIR) -> None:
     w("p[name] = float(value) * scale + offset", 2)
     if program.inputs:
         w("p.update({name: entry[4] for name, entry in INPUTS.items()})", 1)
+    tabulations = program.coupling.tabulations if program.coupling is not None else ()
+    for table in tabulations:
+        w(f"p[{table.name!r}] = coupling.Table()  # built by run_coupled", 1)
+    w("derive(p)", 1)
+    w("return p", 1)
+    w()
+    w()
+    w("def derive(p):")
+    w('"""Compute, in p, the derived quantities that depend on parameters and inputs alone."""',
+      1)
     for derived in constant_derived(program):
         if derived.expr is not None:
             w(f"p[{derived.name!r}] = {printer.doprint(derived.expr)}", 1)
@@ -605,12 +617,23 @@ def _coupled_run(w: _Writer, program: ProgramIR) -> None:
     w("values})}; a called submodel's values are its final observations (means).\"\"\"", 1)
     w("components = [", 1)
     for index, submodel in enumerate(program.submodels):
-        called = submodel.name in coupling.called
+        called = submodel.name in coupling.called or submodel.name in coupling.tabulated
         w(f"coupling.Component({submodel.name!r}, initial_state_{index}, advance_{index}, "
           f"observe_{index},", 2)
         w(f"duration={submodel.schedule.duration!r}, called={called!r}, "
           f"steps={submodel.schedule.outputs - 1!r}),", 3)
     w("]", 1)
+    if coupling.tabulations:
+        w("# The fine models that fill tables run first, once per argument (SI).", 1)
+        w("by_name = {c.name: c for c in components}", 1)
+        w("tabulations = [", 1)
+        for table in coupling.tabulations:
+            w(f"coupling.Tabulation({table.name!r}, by_name[{table.submodel!r}], "
+              f"{table.input!r},", 2)
+            w(f"{table.arguments!r}, {table.output!r}),", 3)
+        w("]", 1)
+        w("components = [c for c in components if c.name not in "
+          f"{coupling.tabulated!r}]", 1)
     w("exchanges = [", 1)
     for exchange in program.exchanges:
         w(f"coupling.Exchange({exchange.name!r}, {exchange.sources!r}, {exchange.target!r}, "
@@ -618,7 +641,8 @@ def _coupled_run(w: _Writer, program: ProgramIR) -> None:
     w("]", 1)
     w("found = coupling.drive(components, exchanges, p, "
       f"horizon={coupling.horizon!r}, macro_step={coupling.macro_step!r},", 1)
-    w("progress=progress)", 3)
+    tables = "tabulations=tabulations, " if coupling.tabulations else ""
+    w(f"progress=progress, {tables}refresh=derive)", 3)
     w("results = {}", 1)
     w("for name, (times, states) in found.items():", 1)
     w("values = {key: numpy.array([s[key] for s in states]) for key in states[0]}", 2)

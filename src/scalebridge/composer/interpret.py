@@ -15,7 +15,7 @@ Example
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any
 
 import numpy
@@ -36,8 +36,9 @@ from scalebridge.composer.ir import (
     Y,
     constant_derived,
 )
+from scalebridge.composer.tables import TableLookup, TableSlope
 from scalebridge.solvers import boundaries, finite_volume, grids, linear, static, time_stepping
-from scalebridge.solvers.coupling import Component, Exchange, drive
+from scalebridge.solvers.coupling import Component, Exchange, Table, Tabulation, drive
 from scalebridge.solvers.errors import NumericalFailure
 
 __all__ = ["evaluate", "interpret", "interpret_energies"]
@@ -109,6 +110,10 @@ def evaluate(expr: Any, env: Env) -> Value:
     if isinstance(expr, sympy.Heaviside):
         at_zero = float(args[1]) if len(args) > 1 else 0.5
         return numpy.heaviside(evaluate(args[0], env), at_zero)
+    if isinstance(expr, TableLookup | TableSlope):
+        table = evaluate(args[1], env)  # a coupling.Table, built at run time
+        at = evaluate(args[0], env)
+        return table(at) if isinstance(expr, TableLookup) else table.slope(at)
     if isinstance(expr, sympy.expint):
         order, argument = evaluate(args[0], env), evaluate(args[1], env)
         return scipy.special.exp1(argument) if order == 1 else scipy.special.expn(order, argument)
@@ -138,6 +143,13 @@ def _parameters(program: ProgramIR, overrides: Mapping[str, float] | None) -> di
     for name, value in (overrides or {}).items():
         parameter = given[name]
         values[parameter.symbol] = float(value) * parameter.scale + parameter.offset
+    for table in program.coupling.tabulations if program.coupling is not None else ():
+        values[sympy.Symbol(table.name, real=True)] = Table()
+    return _derive(program, values)
+
+
+def _derive(program: ProgramIR, values: dict[sympy.Symbol, Value]) -> dict[sympy.Symbol, Value]:
+    """Compute, in ``values``, the derived quantities of parameters and inputs alone."""
     for derived in constant_derived(program):
         if derived.expr is not None:
             values[derived.symbol] = evaluate(derived.expr, values)
@@ -218,17 +230,20 @@ def _coupled(
 ) -> dict[str, tuple[NDArray[numpy.float64], dict[str, NDArray[numpy.float64]]]]:
     coupling = program.coupling
     assert coupling is not None
-    p: dict[str, float] = {symbol.name: value for symbol, value in env.items()}
+    p: dict[str, Any] = {symbol.name: value for symbol, value in env.items()}
 
-    def here() -> dict[sympy.Symbol, Value]:
-        return {sympy.Symbol(name, real=True): value for name, value in p.items()}
+    def here(q: Mapping[str, Any]) -> dict[sympy.Symbol, Value]:
+        return {sympy.Symbol(name, real=True): value for name, value in q.items()}
+
+    def refresh(q: MutableMapping[str, Any]) -> None:
+        q.update({symbol.name: value for symbol, value in _derive(program, here(q)).items()})
 
     def component(submodel: SubmodelIR) -> Component:
         system = submodel.compartments
 
-        def initial(_p: object) -> dict[str, Any]:
+        def initial(q: Mapping[str, Any]) -> dict[str, Any]:
             state: dict[str, Any] = {}
-            values = here()
+            values = here(q)
             if system is not None:
                 y0 = _compartments(submodel, system, values, numpy.array([0.0, 0.0]))[0]
                 state.update(zip(system.states, y0, strict=True))
@@ -238,9 +253,10 @@ def _coupled(
                                             only_initial=True)
             return state
 
-        def advance(_p: object, state: dict[str, Any], t0: float, t1: float) -> dict[str, Any]:
+        def advance(q: Mapping[str, Any], state: dict[str, Any], t0: float, t1: float
+                    ) -> dict[str, Any]:
             state = dict(state)
-            values = here()
+            values = here(q)
             span = numpy.array([0.0, t1 - t0])
             if system is not None:
                 y = numpy.array([state[n] for n in system.states], dtype=float)
@@ -257,13 +273,17 @@ def _coupled(
 
         return Component(submodel.name, initial, advance, observe,
                          duration=submodel.schedule.duration,
-                         called=submodel.name in coupling.called,
+                         called=submodel.name in coupling.called + coupling.tabulated,
                          steps=submodel.schedule.outputs - 1)
 
-    components = [component(s) for s in program.submodels]
+    by_name = {s.name: component(s) for s in program.submodels}
+    tabulations = [Tabulation(t.name, by_name[t.submodel], t.input, t.arguments, t.output)
+                   for t in coupling.tabulations]
+    components = [c for name, c in by_name.items() if name not in coupling.tabulated]
     exchanges = [Exchange(e.name, e.sources, e.target, e.weights) for e in program.exchanges]
     found = drive(components, exchanges, p, horizon=coupling.horizon,
-                  macro_step=coupling.macro_step)
+                  macro_step=coupling.macro_step, tabulations=tabulations, refresh=refresh)
+    env.update(here(p))  # the caller sees the tables built and the inputs last received
     results = {}
     for name, (times, states) in found.items():
         values = {key: numpy.array([s[key] for s in states]) for key in states[0]}

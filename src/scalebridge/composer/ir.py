@@ -40,6 +40,7 @@ __all__ = [
     "ScheduleIR",
     "StateIR",
     "SubmodelIR",
+    "TabulationIR",
     "constant_derived",
 ]
 
@@ -262,6 +263,34 @@ class CouplingIR:
     called: tuple[str, ...]
     horizon: float
     macro_step: float
+    tabulations: tuple[TabulationIR, ...] = ()
+
+    @property
+    def tabulated(self) -> tuple[str, ...]:
+        """The submodels run only to build tables, before the others start."""
+        return tuple(sorted({t.submodel for t in self.tabulations}))
+
+
+@dataclass(frozen=True, slots=True)
+class TabulationIR:
+    """A parameter-passing bridge's table, built by running the fine ``submodel`` once per
+    argument: ``p[input] = argument`` (SI), answer ``output`` (its observed mean, or a derived
+    value), stored as the runtime table ``name`` that the target's expression looks up.
+
+    ``argument`` is the coarse variable the table is looked up at; the ``*_unit`` triples
+    (text, scale, offset) give the declared units the table is reported in.
+    """
+
+    name: str
+    bridge: str
+    iri: str
+    submodel: str
+    input: str
+    arguments: tuple[float, ...]
+    output: str
+    argument: str
+    argument_unit: tuple[str, float, float]
+    value_unit: tuple[str, float, float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,6 +316,8 @@ def constant_derived(program: ProgramIR) -> tuple[DerivedIR, ...]:
     computed once before a run.  The others depend on states and are inlined into the
     expressions that use them."""
     known = {p.symbol for p in program.parameters} | {r.symbol for r in program.inputs}
+    if program.coupling is not None:
+        known |= {sympy.Symbol(t.name, real=True) for t in program.coupling.tabulations}
     found = []
     for derived in program.derived:
         uses = derived.expr if derived.expr is not None else derived.residual

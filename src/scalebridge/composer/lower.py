@@ -60,6 +60,7 @@ from scalebridge.composer.support import (
     unit_parts,
     unsupported,
 )
+from scalebridge.composer.tables import table_lookup, table_symbol
 from scalebridge.diagnostics import Code, Diagnostic
 from scalebridge.model.analysis import si_value
 from scalebridge.model.junctions import formula_expression
@@ -129,6 +130,19 @@ def order_assignments(model: Model) -> tuple[tuple[DerivedIR, ...], list[Diagnos
                 variable.name, variable.iri, text, scale, offset,
                 expr=interpolate_table(table, symbol_of(argument), argument, scale, offset),
             )
+    for bridge in sorted(model.bridges.values(), key=lambda b: b.iri):
+        # A bridge through a table: its target is the table at the argument (a given table,
+        # or one the fine model fills at run time; see lower_couplings).
+        target = model.variables.get(bridge.target or "")
+        argument = model.variables.get(bridge.table.argument) if bridge.table else None
+        if (bridge.table is None or target is None or argument is None
+                or target.provided_by != bridge.iri):
+            continue
+        text, scale, offset = unit_parts(target)
+        expr = (table_lookup(symbol_of(argument), table_symbol(bridge.name))
+                if bridge.table.to_build
+                else interpolate_table(bridge.table, symbol_of(argument), argument, scale, offset))
+        derived[target.name] = DerivedIR(target.name, target.iri, text, scale, offset, expr=expr)
     for relation in sorted(model.relations.values(), key=lambda r: r.iri):
         target = model.variables.get(relation.target) if relation.target else None
         if relation.kind is RelationKind.ENERGY or target is None:

@@ -47,6 +47,14 @@ class SolverPrinter(NumPyPrinter):  # type: ignore[misc]
             raise ValueError(f"the generated code has no value for the symbol '{expr.name}'")
         return code
 
+    def _print_TableLookup(self, expr: Any) -> str:  # noqa: N802 - SymPy's names
+        argument, table = expr.args
+        return f"{self._print(table)}({self._print(argument)})"
+
+    def _print_TableSlope(self, expr: Any) -> str:  # noqa: N802 - SymPy's names
+        argument, table = expr.args
+        return f"{self._print(table)}.slope({self._print(argument)})"
+
     def _print_Pow(self, expr: Any, rational: bool = False) -> str:  # noqa: N802 - SymPy's names
         if expr.exp == -1:  # 1/x reads better than x**(-1.0)
             return f"1/{self.parenthesize(expr.base, precedence(expr))}"

@@ -685,17 +685,22 @@ class _Builder:
             return self._to_float(value, node, SB.initialValue)
         return self.formula(node, SB.initialValue, str(value))
 
-    def table(self, node: Node, prop: URIRef, owner_unit: Unit | None) -> Table | None:
+    def table(self, node: Node, prop: URIRef, owner_unit: Unit | None, *,
+              to_build: bool = False) -> Table | None:
+        """The table at ``node``'s ``prop``; with ``to_build`` (a bridge's table, which the
+        composer fills by running the fine model) its values may be left out (empty)."""
         target = self.one(node, prop)
         if target is None or isinstance(target, Literal):
             return None
         argument = self.ref(target, SB.argument, SB.Variable)
         arguments = self.numbers(target, SB.argumentValues)
         values = self.numbers(target, SB.values)
+        if to_build and values is None and (target, SB.values, None) not in self.g:
+            values = ()
         if argument is None or arguments is None or values is None:
             return None
         problem = None
-        if not arguments or len(arguments) != len(values):
+        if not arguments or (values and len(arguments) != len(values)):
             problem = (
                 f"the table has {len(arguments)} argument values and {len(values)} values; "
                 "both columns need the same, non-zero number of entries"
@@ -1091,7 +1096,7 @@ class _Builder:
             owner_unit = None
             if target is not None:
                 owner_unit = self.unit(URIRef(target)) if not target.startswith("_:") else None
-            table = self.table(node, SB.through, owner_unit)
+            table = self.table(node, SB.through, owner_unit, to_build=True)
         conserves = self.one(node, SB.conserves)
         return ScaleBridge(
             iri=iri_of(node),

@@ -210,7 +210,8 @@ class Table:
     """A tabulated function of one argument, interpolated linearly.
 
     ``arguments`` are in ``argument_unit`` (the argument variable's unit unless the table names
-    its own), ``values`` in the owner's unit.
+    its own), ``values`` in the owner's unit.  A parameter-passing bridge's table may have no
+    values (empty): the composer builds them by running the fine model at each argument.
     """
 
     iri: IRI
@@ -218,6 +219,11 @@ class Table:
     arguments: tuple[float, ...]
     values: tuple[float, ...]
     argument_unit: Unit | None
+
+    @property
+    def to_build(self) -> bool:
+        """True when the values are to be computed by the fine model (none are given)."""
+        return not self.values
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

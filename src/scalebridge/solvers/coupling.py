@@ -16,7 +16,11 @@ MUSCLE3 one component per submodel, each exchange a conduit.
 * called components (the fine side of a hierarchical coupling, whose whole run fits inside one
   macro step) are run from their initial state to their own duration whenever their results
   are needed, with the inputs they have then, and release their final observation (MMSF's
-  call/release template).
+  call/release template);
+* tabulated components (the fine side of a hierarchical coupling whose answers pass through a
+  :class:`Tabulation`) are run first, once per argument value, before anything else: their
+  answers become a :class:`Table` in ``p`` that the coarse model interpolates wherever it
+  needs the value, at its own local argument (a temperature per cell, say).
 
 Values are SI throughout.  A component's state is whatever its ``advance`` understands (a
 vector, a grid).
@@ -39,12 +43,15 @@ from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+from numpy.typing import ArrayLike
+
 from scalebridge.solvers.errors import NumericalFailure
 
-__all__ = ["Component", "Exchange", "drive"]
+__all__ = ["Component", "Exchange", "Table", "Tabulation", "drive", "tabulate"]
 
 State = Any
-Parameters = MutableMapping[str, float]
+Parameters = MutableMapping[str, Any]  # SI floats, and the tables built by tabulations
 
 
 @dataclass(frozen=True)
@@ -86,6 +93,84 @@ class Exchange:
             value = p[quantity] if not component else observed[component][quantity]
             total += weight * value
         return total
+
+
+@dataclass(frozen=True)
+class Table:
+    """A function of one argument known at points: linear between them, constant beyond.
+
+    Arguments and values are SI.  A table with no points (not built yet) gives NaN, like an
+    input no exchange has set.
+
+    Example
+    -------
+    >>> Table((300.0, 900.0), (170.0, 110.0))(np.array([300.0, 600.0, 1200.0])).tolist()
+    [170.0, 140.0, 110.0]
+    """
+
+    arguments: tuple[float, ...] = ()
+    values: tuple[float, ...] = ()
+
+    def __call__(self, x: ArrayLike) -> Any:
+        if not self.arguments:
+            return np.full(np.shape(x), np.nan) if np.ndim(x) else math.nan
+        found = np.interp(np.asarray(x, dtype=np.float64), self.arguments, self.values)
+        return found if np.ndim(found) else float(found)
+
+    def slope(self, x: ArrayLike) -> Any:
+        """d(value)/d(argument) at ``x``: the slope of the segment it falls in (0 beyond)."""
+        if len(self.arguments) < 2:
+            return np.zeros(np.shape(x)) if np.ndim(x) else 0.0
+        xs, ys = np.asarray(self.arguments), np.asarray(self.values)
+        slopes = np.concatenate([[0.0], np.diff(ys) / np.diff(xs), [0.0]])
+        found = slopes[np.searchsorted(xs, x, side="right")]
+        return found if np.ndim(found) else float(found)
+
+
+@dataclass(frozen=True)
+class Tabulation:
+    """A bridge through a table that the fine ``component`` fills (hierarchical coupling).
+
+    For each argument (SI) the component runs its whole duration with ``p[input]`` set to
+    it (``refresh`` then recomputes what depends on its inputs); its answer is its observed
+    ``output`` (a field's mean at the end) or, when it observes no such quantity, ``p[output]``.
+    The table lands in ``p[name]``.
+    """
+
+    name: str
+    component: Component
+    input: str
+    arguments: tuple[float, ...]
+    output: str
+
+
+def tabulate(tabulation: Tabulation, p: Mapping[str, Any],
+             refresh: Callable[[Parameters], None] | None = None) -> Table:
+    """Run the fine component once per argument; the table of its answers.
+
+    Example
+    -------
+    >>> fine = Component("fine", initial=lambda p: 0.0, advance=lambda p, y, t0, t1: y,
+    ...                  observe=lambda p, y: {"y": 2.0 * p["x"]}, duration=1.0)
+    >>> tabulate(Tabulation("t", fine, "x", (1.0, 2.0), "y"), {"x": 0.0}).values
+    (2.0, 4.0)
+    """
+    values = []
+    for argument in tabulation.arguments:
+        q: dict[str, Any] = dict(p)
+        q[tabulation.input] = argument
+        if refresh is not None:
+            refresh(q)
+        observed = _call(tabulation.component, q)
+        value = float(observed[tabulation.output] if tabulation.output in observed
+                      else q[tabulation.output])
+        if not math.isfinite(value):
+            raise NumericalFailure(
+                f"building the table '{tabulation.name}': the fine model gave a value that "
+                f"is not finite at {tabulation.input} = {argument:g} (SI)",
+                submodel=tabulation.component.name, field=tabulation.output)
+        values.append(value)
+    return Table(tuple(float(a) for a in tabulation.arguments), tuple(values))
 
 
 def _call(component: Component, p: Parameters) -> Mapping[str, float]:
@@ -131,6 +216,8 @@ def drive(
     horizon: float,
     macro_step: float,
     progress: Callable[[float], None] | None = None,
+    tabulations: Sequence[Tabulation] = (),
+    refresh: Callable[[Parameters], None] | None = None,
 ) -> dict[str, tuple[list[float], list[State]]]:
     """Run ``components`` to ``horizon`` (s), exchanging every ``macro_step`` (s).
 
@@ -139,6 +226,8 @@ def drive(
     is updated in place with the values the exchanges set.  Exchanges are evaluated in the
     order given, so an exchange may read a parameter an earlier one set.  ``progress``, when
     given, is called with the fraction of the horizon done after every macro step.
+    ``tabulations`` are built first, into ``p``; ``refresh(p)``, when given, recomputes the
+    values that depend on inputs (derived quantities) after every exchange.
     """
     if macro_step <= 0 or horizon <= 0:
         raise ValueError("the horizon and the macro step must be positive")
@@ -146,8 +235,14 @@ def drive(
     times = [horizon * k / count for k in range(count + 1)]
     lockstep = [c for c in components if not c.called]
     states: dict[str, State] = {}
+    for tabulation in tabulations:  # the fine models' answers, before the coarse model starts
+        p[tabulation.name] = tabulate(tabulation, p, refresh)
+    if refresh is not None:
+        refresh(p)
     # Inputs first: a component's initial state may depend on what it receives.
     _exchange(exchanges, _observe(components, states, p), p, 0.0)
+    if refresh is not None:
+        refresh(p)
     for component in lockstep:
         states[component.name] = component.initial(p)
     results: dict[str, tuple[list[float], list[State]]] = {
@@ -156,6 +251,8 @@ def drive(
     for index, t0 in enumerate(times):
         observed = _observe(components, states, p)
         _exchange(exchanges, observed, p, t0)
+        if refresh is not None:
+            refresh(p)
         for component in components:
             record = results[component.name]
             record[0].append(t0)

@@ -57,6 +57,12 @@ def parameters(overrides=None):
             raise KeyError(name)
         _value, _unit, scale, offset, _iri = PARAMETERS[name]
         p[name] = float(value) * scale + offset
+    derive(p)
+    return p
+
+
+def derive(p):
+    """Compute, in p, the derived quantities that depend on parameters and inputs alone."""
     return p
 
 

@@ -1,0 +1,119 @@
+"""Hierarchical coupling through a table that the fine model builds, run first."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy
+import pytest
+
+from scalebridge.composer import compose_files
+from scalebridge.composer.interpret import interpret
+from scalebridge.diagnostics import Code
+from scalebridge.runner import load_solver, run_files
+
+HERE = Path(__file__).resolve().parent
+ARGUMENTS = numpy.array([300.0, 400.0, 500.0, 600.0, 700.0, 800.0, 900.0])  # K
+K_REF, T_REF, TAU, RUN = 100.0, 300.0, 0.5e-3, 10e-3  # W/(m K), K, s, s
+
+
+def _compose(tmp_path: Path, text: str | None = None):  # type: ignore[no-untyped-def]
+    model = tmp_path / "model.ttl"
+    model.write_text(text or (HERE / "tabulated.ttl").read_text(encoding="utf-8"),
+                     encoding="utf-8")
+    composition = compose_files([model], reasoner=False)
+    return composition
+
+
+def _module(tmp_path: Path, text: str | None = None):  # type: ignore[no-untyped-def]
+    composition = _compose(tmp_path, text)
+    assert composition.source is not None, [d.message for d in composition.report]
+    solver = tmp_path / "solver.py"
+    solver.write_text(composition.source, encoding="utf-8")
+    return composition.program, load_solver(solver)
+
+
+def _fine_alone(temperature: float) -> float:
+    """The fine model's answer in closed form: k_m relaxes from k_ref towards k_eq(T)."""
+    k_eq = K_REF * T_REF / temperature
+    return k_eq + (K_REF - k_eq) * math.exp(-RUN / TAU)
+
+
+def test_the_fine_model_runs_once_per_argument_and_fills_the_table(tmp_path: Path) -> None:
+    program, module = _module(tmp_path)
+    (tabulation,) = program.coupling.tabulations
+    assert tabulation.submodel == "micro" and tabulation.input == "T_local"
+    assert program.coupling.called == ()  # not called every macro step: tabulated once
+    assert program.exchanges == ()  # the feeding bridge sets T_local per table entry instead
+    p = module.parameters()
+    results = module.run_coupled(p)
+    assert set(results) == {"rod_model"}
+    table = p[tabulation.name]
+    numpy.testing.assert_array_equal(table.arguments, ARGUMENTS)
+    expected = [_fine_alone(t) for t in ARGUMENTS]
+    numpy.testing.assert_allclose(table.values, expected, rtol=1e-10)
+
+
+def test_the_rod_uses_the_table_at_each_cells_temperature(tmp_path: Path) -> None:
+    # The same rod given the same numbers as a fixed table (sb:values): the same solution.
+    _program, module = _module(tmp_path)
+    p = module.parameters()
+    built = module.run_coupled(p)["rod_model"][1]["T"]
+    values = " ".join(repr(v) for v in p["k_from_micro_table"].values)
+    text = (HERE / "tabulated.ttl").read_text(encoding="utf-8").replace(
+        "sb:argumentValues ( 300 400 500 600 700 800 900 ) ]",
+        f"sb:argumentValues ( 300 400 500 600 700 800 900 ) ; sb:values ( {values} ) ]")
+    static_dir = tmp_path / "static"
+    static_dir.mkdir()
+    program, fixed = _module(static_dir, text)
+    assert program.coupling.tabulations == ()
+    given = fixed.run()["rod_model"][1]["T"]
+    assert numpy.max(numpy.abs(built - given)) <= 1e-8 * 900.0
+    # and the table matters: a constant k = k_ref gives a different profile
+    assert numpy.max(numpy.abs(built[-1] - numpy.linspace(300, 900, built.shape[1]))) > 5.0
+
+
+def test_interpreter_and_generated_module_agree(tmp_path: Path) -> None:
+    program, module = _module(tmp_path)
+    generated = module.run()["rod_model"][1]["T"]
+    interpreted = interpret(program)["rod_model"][1]["T"]
+    assert numpy.max(numpy.abs(generated - interpreted)) <= 1e-9 * 900.0
+
+
+def test_a_table_to_build_without_a_feeding_bridge_is_refused(tmp_path: Path) -> None:
+    text = (HERE / "tabulated.ttl").read_text(encoding="utf-8")
+    text = text.replace(":T_down a sb:Localization ; sb:source :T ; sb:target :T_local .", "")
+    text = text.replace("sb:via :T_down, :k_from_micro", "sb:via :k_from_micro")
+    text = text.replace("sb:providedBy :T_down", "")
+    composition = _compose(tmp_path, text)
+    assert not composition.ok
+    (refusal,) = [d for d in composition.report if d.code is Code.COMPOSE_UNSUPPORTED]
+    assert "must hand 'T' to a parameter of 'micro'" in refusal.message
+
+
+def test_a_parameters_own_table_still_needs_its_values(tmp_path: Path) -> None:
+    text = (HERE / "nonlinear.ttl").read_text(encoding="utf-8")
+    text = text.replace(":k a sb:AlgebraicVariable ; sb:unit unit:W-PER-M-K .",
+                        ":k a sb:Parameter ; sb:unit unit:W-PER-M-K ; sb:table [ a sb:Table ; "
+                        "sb:argument :T ; sb:argumentValues ( 300 600 ) ] .")
+    text = text.replace("sb:hasRelation :conductivity ;", "")
+    text = text.replace(':conductivity a sb:AlgebraicRelation ; sb:defines :k ;\n'
+                        '    sb:expression "k0 * (1 + beta * (T - T_cold))" .', "")
+    composition = _compose(tmp_path, text)
+    assert Code.SHAPE_MISSING_VALUE in composition.report.codes
+
+
+def test_the_run_records_the_built_table_with_units(tmp_path: Path) -> None:
+    model = tmp_path / "model.ttl"
+    model.write_text((HERE / "tabulated.ttl").read_text(encoding="utf-8"), encoding="utf-8")
+    outcome = run_files([model], out=tmp_path / "out", reasoner=False)
+    assert outcome.directory is not None, [d.message for d in outcome.report]
+    sidecar = json.loads((outcome.directory / "results.json").read_text(encoding="utf-8"))
+    table = sidecar["tables"]["k_from_micro_table"]
+    assert table["argument"]["unit"] == "unit:K" and table["values"]["unit"] == "unit:W-PER-M-K"
+    assert table["values"]["value"] == pytest.approx([_fine_alone(t) for t in ARGUMENTS],
+                                                     rel=1e-10)
+    assert (outcome.directory / "k_from_micro_table.png").is_file()
+    assert "micro" not in sidecar["submodels"]
