@@ -30,10 +30,12 @@ Q_c = 6.5 L/min is the cardiac output.  The state is the concentration in each c
 ``V_i dC_i/dt = Q_i (C_in - C_i / Kp_i) - CL_i C_i / Kp_i``.  Without clearance the model
 conserves the amount sum(V_i C_i) exactly, which the script checks.
 
-In one process the script times, per 24 h solve at ``--points`` output times (default 1000):
+In one process the script times, per 24 h solve at ``--points`` evenly spaced output times
+(default 1000):
 
 * ours: ``LinearPropagator(A).propagate(y0, times)``
-  (:mod:`scalebridge.solvers.linear`), construction included;
+  (:mod:`scalebridge.solvers.linear`, which for an even grid computes P = exp(A dt) once and
+  the orbit P^k y0 in blocks of matrix products), construction included;
 * ``scipy.integrate.solve_ivp(method="LSODA")`` with the analytic Jacobian A,
   rtol 1e-8, atol 1e-10 mg/L;
 * a hand-written eigendecomposition, ``V exp(w t) V^-1 y0``, the fewest lines that do it;
@@ -41,8 +43,16 @@ In one process the script times, per 24 h solve at ``--points`` output times (de
 and prints ms per solve (target for ours: <= 2 ms) and the ratios.  Then the ensemble:
 ``--members`` (default 1,000) variants with log-normally scattered flows, volumes, partition
 coefficients and clearances (CV about 25 %), solved by one batched propagator against a loop
-of single ones; it prints the speed-up (target >= 10x).  Results are cross-checked; times are
-printed, never asserted.  Peak resident memory is printed at the end.
+of single ones; it prints ms per member for both and the speed-up (target >= 10x), and the
+batch once more on one thread (``linear.THREADS = 1``) to separate batching from threading.
+Both sides do the same arithmetic per member: the batch wins only what it saves in per-call
+Python and NumPy overhead, plus a second thread.  So the script also measures two floors for
+the batch in the same process, with as many threads as the batched propagator uses:
+allocating and writing an array of the result's shape (members x times x 15 float64), and
+one batched matrix product of that output shape with 15-long inner products,
+``(m, T/8, 15) @ (m, 15, 8*15)``, which is the arithmetic the blocked orbit cannot avoid
+(15 multiply-adds per output).  Results are cross-checked; times
+are printed, never asserted.  Peak resident memory is printed at the end.
 
 Usage::
 
@@ -62,12 +72,14 @@ import resource
 import sys
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy.integrate import solve_ivp
 
+from scalebridge.solvers import linear
 from scalebridge.solvers.linear import LinearPropagator
 
 FloatArray = NDArray[np.float64]
@@ -200,6 +212,60 @@ def per_solve(solvers: dict[str, tuple[Solve, int]], a: FloatArray, y0: FloatArr
     return best, results
 
 
+def _threads(outputs: int) -> int:
+    """Threads the batched propagator shares ``outputs`` states between (as it decides)."""
+    if outputs < linear.PARALLEL_OUTPUTS:
+        return 1
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(linear.THREADS, cpus))
+
+
+def floors(members: int, points: int, n: int, threads: int, repeats: int
+           ) -> tuple[float, float]:
+    """Best seconds for two lower bounds of the batch, members split between ``threads``.
+
+    * writing: a fresh (members, points, n) float64 array filled with ones (the kernel maps
+      and zeroes its pages on first touch: part of the cost of any fresh result);
+    * product: a fresh array of that shape as the batched product (m, T/8, n) @ (m, n, 8n),
+      the multiply-adds of the blocked orbit's last step, with random operands.
+    """
+    rng = np.random.default_rng(0)
+    blocks = -(-points // 8)
+    left = rng.random((members, blocks, n))
+    right = rng.random((members, n, 8 * n))
+    halves = np.array_split(np.arange(members), threads)
+    bounds = [slice(int(h[0]), int(h[-1]) + 1) for h in halves if h.size]
+
+    def write() -> None:
+        out = np.empty((members, points, n))
+        run(lambda rows: out[rows].fill(1.0))
+
+    def product() -> None:
+        out = np.empty((members, blocks, 8 * n))
+        run(lambda rows: np.matmul(left[rows], right[rows], out=out[rows]))
+
+    def run(task: Callable[[slice], object]) -> None:
+        if len(bounds) == 1:
+            task(bounds[0])
+            return
+        with ThreadPoolExecutor(max_workers=len(bounds) - 1) as pool:
+            others = [pool.submit(task, rows) for rows in bounds[1:]]
+            task(bounds[0])
+            for other in others:
+                other.result()
+
+    best = [np.inf, np.inf]
+    for _ in range(repeats):
+        for i, step in enumerate((write, product)):
+            start = time.perf_counter()
+            step()
+            best[i] = min(best[i], time.perf_counter() - start)
+    return best[0], best[1]
+
+
 def _peak_mib() -> float:
     # ru_maxrss is in KiB on Linux.
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -243,23 +309,44 @@ def main(argv: Sequence[str] | None = None) -> int:
     variants = [scattered(rng) for _ in range(args.members)]
     stack = np.stack([rate_matrix(p) for p in variants])
     starts = np.stack([bolus(p) for p in variants])
-    batched_best = loop_best = np.inf
+    batched_best = loop_best = one_thread_best = np.inf
     batched = looped = np.empty(0)
-    for _ in range(min(args.repeats, 2)):  # the ensemble is slow enough to be steady
+    threads = linear.THREADS
+    for _ in range(max(args.repeats, 1)):  # interleaved rounds, each keeps its best
         start = time.perf_counter()
         batched = LinearPropagator(stack).propagate(starts, times)
         batched_best = min(batched_best, time.perf_counter() - start)
+        linear.THREADS = 1
+        try:
+            start = time.perf_counter()
+            LinearPropagator(stack).propagate(starts, times)
+            one_thread_best = min(one_thread_best, time.perf_counter() - start)
+        finally:
+            linear.THREADS = threads
         start = time.perf_counter()
         looped = np.stack([LinearPropagator(m).propagate(s, times)
                            for m, s in zip(stack, starts, strict=True)])
         loop_best = min(loop_best, time.perf_counter() - start)
     ok &= bool(np.allclose(batched, looped, rtol=0, atol=1e-10 * np.abs(looped).max()))
-    print(f"ensemble of {args.members} parameter variants, {args.points} output times each")
+    threads = _threads(batched.size)
+    write_best, product_best = floors(args.members, args.points, len(NAMES), threads,
+                                      max(args.repeats, 3))
+    per_member = 1e3 / args.members
+    print(f"ensemble of {args.members} parameter variants, {args.points} output times each "
+          f"(the batch runs on {threads} thread(s))")
     print(f"  batched propagator      {batched_best * 1e3:9.1f} ms "
-          f"({batched_best / args.members * 1e3:.3f} ms per member)")
+          f"({batched_best * per_member:.3f} ms per member)")
+    print(f"  batched, one thread     {one_thread_best * 1e3:9.1f} ms "
+          f"({one_thread_best * per_member:.3f} ms per member)")
     print(f"  loop of single ones     {loop_best * 1e3:9.1f} ms "
-          f"({loop_best / args.members * 1e3:.3f} ms per member)")
-    print(f"  speed-up batched over loop: {loop_best / batched_best:.2f}x (target >= 10x)")
+          f"({loop_best * per_member:.3f} ms per single solve)")
+    print(f"  speed-up batched over loop: {loop_best / batched_best:.2f}x (target >= 10x); "
+          f"on one thread {loop_best / one_thread_best:.2f}x")
+    print(f"  floor, writing a fresh array of the result's shape: {write_best * 1e3:.1f} ms")
+    print(f"  floor, one batched product of the result's shape, 15 multiply-adds per output: "
+          f"{product_best * 1e3:.1f} ms")
+    print(f"  ratio batched / product floor: {batched_best / product_best:.2f}")
+    print(f"  a 10x speed-up needs the batch within {loop_best / 10 * 1e3:.1f} ms")
     print(f"peak resident memory: {_peak_mib():.0f} MiB")
     if not ok:
         print("RESULTS DISAGREE (or the model does not conserve mass)")

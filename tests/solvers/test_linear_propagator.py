@@ -1,11 +1,18 @@
-"""LinearPropagator against scipy.linalg.expm and closed forms."""
+"""LinearPropagator against scipy.linalg.expm and closed forms.
+
+``TIMES`` is deliberately uneven: those tests exercise the eigendecomposition.  Evenly spaced
+times (numpy.linspace) take the blocked orbit of exp(G dt), tested below at every time.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 import pytest
 import scipy.linalg
 
+from scalebridge.solvers import linear
 from scalebridge.solvers.errors import NumericalFailure
 from scalebridge.solvers.linear import LinearPropagator
 
@@ -131,21 +138,151 @@ def test_overflow_is_a_numerical_failure_with_the_time() -> None:
     assert caught.value.field == "c"
 
 
-def test_a_large_batch_on_an_even_grid_matches_expm_through_the_power_recurrence() -> None:
-    # Real eigenvalues (symmetric negative definite exchange matrices, from 0.01 to about
-    # 100 per unit time) and m * n >= 2048: the exponentials of the even output grid are
-    # accumulated as powers, with the fast modes flushed to zero.
+# --- evenly spaced times: the blocked orbit of exp(G dt) ---------------------------------
+
+
+def oscillating() -> np.ndarray:
+    """4 x 4 with two complex pairs (decaying spirals), so no real eigenbasis."""
+    return np.array([[-0.1, 1.0, 0.0, 0.0], [-1.0, -0.1, 0.5, 0.0],
+                     [0.0, 0.0, -0.3, 2.0], [0.2, 0.0, -2.0, -0.3]])
+
+
+def defective() -> np.ndarray:
+    """A 3 x 3 Jordan block (no eigenbasis at all) and a separate decaying state."""
+    return np.array([[-0.7, 1.0, 0.0, 0.0], [0.0, -0.7, 1.0, 0.0],
+                     [0.0, 0.0, -0.7, 0.0], [0.0, 0.0, 0.0, -2.0]])
+
+
+def mixed_batch() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The three kinds of system above, twice each with different forcing: (A, b, y0)."""
+    closed, infusion = compartments()
+    matrices = np.stack([oscillating(), defective(), closed] * 2)
+    forcing = np.stack([np.zeros(4), np.zeros(4), infusion,
+                        np.array([0.3, -0.2, 0.1, 0.0]), np.ones(4), 2.0 * infusion])
+    starts = np.stack([np.array([1.0, 0.0, -1.0, 0.5]), np.array([1.0, -2.0, 3.0, 1.0]),
+                       np.array([10.0, 0.0, 0.0, 0.0])] * 2)
+    return matrices, forcing, starts
+
+
+def assert_matches_expm(found: np.ndarray, matrix: np.ndarray, b: np.ndarray, y0: np.ndarray,
+                        times: np.ndarray) -> None:
+    """Every time, to 1e-10 of the largest state of the trajectory."""
+    expected = expm_reference(matrix, b, y0, times)
+    assert found.shape == expected.shape
+    assert relative_error(found, expected) < 1e-10
+
+
+# Counts around the block size B = 8 and the sequential cut-off 16: one time, two, a short
+# sequential orbit, the cut-off itself, one above it (the first blocked level, with a tail),
+# a multiple of B, two levels with a tail, three levels with a tail.
+COUNTS = [1, 2, 7, 16, 17, 24, 131, 1001]
+
+
+@pytest.mark.parametrize("count", COUNTS)
+def test_even_grid_complex_eigenvalues_match_expm_at_every_time(count: int) -> None:
+    assert np.iscomplexobj(np.linalg.eigvals(oscillating()))
+    times = np.linspace(0.0, 40.0, count)
+    y0 = np.array([1.0, 0.0, -1.0, 0.5])
+    found = LinearPropagator(oscillating()).propagate(y0, times)
+    assert_matches_expm(found, oscillating(), np.zeros(4), y0, times)
+    assert np.array_equal(found[0], y0)  # exactly the initial state at t = 0
+
+
+@pytest.mark.parametrize("count", COUNTS)
+def test_even_grid_defective_matrix_matches_expm_at_every_time(count: int) -> None:
+    times = np.linspace(0.0, 25.0, count)
+    y0 = np.array([1.0, -2.0, 3.0, 1.0])
+    found = LinearPropagator(defective(), np.ones(4)).propagate(y0, times)
+    assert_matches_expm(found, defective(), np.ones(4), y0, times)
+
+
+@pytest.mark.parametrize("count", COUNTS)
+def test_even_grid_singular_closed_system_with_forcing_matches_expm(count: int) -> None:
+    A, b = compartments()
+    assert abs(np.linalg.det(A)) < 1e-15  # urine only accumulates: A is singular
+    times = np.linspace(0.0, 60.0, count)
+    y0 = np.array([10.0, 0.0, 0.0, 0.0])
+    found = LinearPropagator(A, b).propagate(y0, times)
+    assert_matches_expm(found, A, b, y0, times)
+    # The columns of A sum to zero: the total grows exactly by the infused amount.
+    assert found.sum(axis=1) == pytest.approx(10.0 + 0.5 * times, rel=1e-12)
+
+
+@pytest.mark.parametrize("count", COUNTS)
+def test_even_grid_mixed_batch_matches_expm_member_by_member(count: int) -> None:
+    matrices, forcing, starts = mixed_batch()
+    times = np.linspace(0.0, 30.0, count)
+    found = LinearPropagator(matrices, forcing).propagate(starts, times)
+    assert found.shape == (6, count, 4)
+    for m in range(6):
+        assert_matches_expm(found[m], matrices[m], forcing[m], starts[m], times)
+
+
+@pytest.mark.parametrize("count", [1, 2, 16, 17, 131])
+def test_even_grid_from_a_later_first_time_matches_expm(count: int) -> None:
+    # t0 > 0: the grid starts after the initial time (state exp(G t0) z0, then P^k).
+    matrices, forcing, starts = mixed_batch()
+    times = 2.5 + np.arange(count) * 0.75
+    found = LinearPropagator(matrices, forcing).propagate(starts, times)
+    for m in range(6):
+        assert_matches_expm(found[m], matrices[m], forcing[m], starts[m], times)
+    assert not np.array_equal(found[:, 0], starts)  # t0 > 0 is not the initial state
+
+
+def test_batched_even_grid_equals_single_solves() -> None:
+    # Twelve members take the batched Pade exponential, single solves scipy's expm: the two
+    # agree to round-off, and so do the orbits built on them.
+    matrices, forcing, starts = mixed_batch()
+    matrices = np.concatenate([matrices, 0.5 * matrices])
+    forcing, starts = np.concatenate([forcing, forcing]), np.concatenate([starts, -starts])
+    times = np.linspace(0.0, 20.0, 333)
+    batch = LinearPropagator(matrices, forcing).propagate(starts, times)
+    for m in range(len(matrices)):
+        alone = LinearPropagator(matrices[m], forcing[m]).propagate(starts[m], times)
+        assert np.abs(batch[m] - alone).max() <= 1e-12 * np.abs(alone).max()
+
+
+def test_even_and_uneven_times_agree() -> None:
+    # A grid perturbed by 1e-9 of its step is not even: the eigendecomposition takes it, and
+    # both methods give the same states to round-off.
+    A, b = compartments()
+    y0 = np.array([10.0, 0.0, 0.0, 0.0])
+    even = np.linspace(0.0, 30.0, 61)
+    uneven = even.copy()
+    uneven[7] += 0.5e-9
+    propagator = LinearPropagator(A, b)
+    assert linear._even_step(even) == pytest.approx(0.5)
+    assert linear._even_step(uneven) is None
+    found_even = propagator.propagate(y0, even)
+    found_uneven = propagator.propagate(y0, uneven)
+    assert relative_error(found_even, found_uneven) < 1e-9
+
+
+def test_even_grid_needs_no_eigendecomposition(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_args: Any) -> None:
+        raise AssertionError("the even grid must not decompose A")
+
+    monkeypatch.setattr(linear, "_decompose", refuse)
+    found = LinearPropagator(defective()).propagate(np.ones(4), np.linspace(0.0, 5.0, 50))
+    assert found.shape == (50, 4)
+    with pytest.raises(AssertionError, match="must not decompose"):
+        LinearPropagator(defective()).propagate(np.ones(4), [0.0, 1.0, 3.0])
+
+
+def test_a_large_batch_on_an_even_grid_matches_expm_across_threads() -> None:
+    # Real eigenvalues from 0.01 to about 100 per unit time (symmetric negative definite
+    # exchange matrices) and 170 x 401 x 15 > 10^6 outputs: the members go in chunks, shared
+    # between two threads where two CPUs are free.
     rng = np.random.default_rng(7)
-    members, n = 160, 15
+    members, n = 170, 15
     half = rng.normal(size=(members, n, n))
     a = -(half @ np.swapaxes(half, 1, 2)) - 0.01 * np.eye(n)
     b = rng.uniform(0.0, 1.0, size=(members, n))
     y0 = rng.uniform(0.0, 1.0, size=(members, n))
     times = np.linspace(0.0, 20.0, 401)
-    propagator = LinearPropagator(a, b)
-    assert propagator.eigen_members.all() and propagator._real  # the path under test
-    found = propagator.propagate(y0, times)
-    for member in (0, 57, 159):
+    assert members * times.size * n >= linear.PARALLEL_OUTPUTS
+    found = LinearPropagator(a, b).propagate(y0, times)
+    for member in (0, 57, 169):
         augmented = np.zeros((n + 1, n + 1))
         augmented[:n, :n], augmented[:n, n] = a[member], b[member]
         for k in (1, 200, 400):
@@ -153,3 +290,51 @@ def test_a_large_batch_on_an_even_grid_matches_expm_through_the_power_recurrence
             exact = flow[:n, :n] @ y0[member] + flow[:n, n]
             scale = np.abs(exact).max()
             assert np.abs(found[member, k] - exact).max() <= 1e-10 * scale
+
+
+def test_threads_change_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each chunk is computed the same way whichever thread takes it: bit for bit equal.
+    matrices, forcing, starts = mixed_batch()
+    matrices, forcing, starts = (np.concatenate([x] * 30) for x in (matrices, forcing, starts))
+    times = np.linspace(0.0, 10.0, 200)
+    monkeypatch.setattr(linear, "PARALLEL_OUTPUTS", 0)
+    monkeypatch.setattr(linear, "_CHUNK", 16)
+    monkeypatch.setattr(linear, "_cpus", lambda: 2)
+    threaded = LinearPropagator(matrices, forcing).propagate(starts, times)
+    monkeypatch.setattr(linear, "THREADS", 1)
+    alone = LinearPropagator(matrices, forcing).propagate(starts, times)
+    assert np.array_equal(threaded, alone)
+
+
+@pytest.mark.parametrize("count", [5, 41, 401])
+def test_even_grid_overflow_names_the_first_time(count: int) -> None:
+    # exp(800 t) overflows after t = ln(1.8e308) / 800 = 0.887: the first grid time past it.
+    times = np.linspace(0.0, 2.0, count)
+    first = times[np.argmax(800.0 * times > np.log(np.finfo(float).max))]
+    propagator = LinearPropagator(np.array([[800.0]]), field="c", submodel="gut")
+    with pytest.raises(NumericalFailure, match="overflows") as caught:
+        propagator.propagate([1.0], times)
+    assert caught.value.time == first
+    assert (caught.value.field, caught.value.submodel) == ("c", "gut")
+    # In a batch, beside a decaying member, through the chunked path.
+    batch = LinearPropagator(np.stack([[[-1.0]], [[800.0]]] + [[[-2.0]]] * 10), field="c")
+    with pytest.raises(NumericalFailure, match="overflows") as caught:
+        batch.propagate(np.ones(1), times)
+    assert caught.value.time == first
+
+
+def test_batched_exponential_matches_scipy() -> None:
+    rng = np.random.default_rng(3)
+    matrices = np.stack([
+        np.zeros((4, 4)),  # exp(0) = I
+        oscillating() * 0.01,  # tiny norm: no squaring
+        oscillating() * 30.0,  # large norm: many squarings
+        defective() * 5.0,
+        compartments()[0] * 12.0,
+        rng.normal(size=(4, 4)),
+        -np.diag([1e-3, 1.0, 50.0, 400.0]),  # stiff, with an underflowing mode
+    ])
+    found = linear._batched_exponential(matrices)
+    for member, matrix in enumerate(matrices):
+        expected = scipy.linalg.expm(matrix)
+        assert np.abs(found[member] - expected).max() <= 1e-13 * np.abs(expected).max()
