@@ -15,7 +15,7 @@ def test_every_stage_is_timed_when_asked() -> None:
     validation = validate_files([EXAMPLE], timings=timings)
     assert validation.ok()
     expected = {"parse", "shacl", "build", "structure", "units", "conservation", "timescales",
-                "owl", "locate"}
+                "handshakes", "owl", "locate"}
     assert set(timings) == expected
     assert all(seconds >= 0.0 for seconds in timings.values())
 

@@ -120,6 +120,7 @@ class Code(StrEnum):
     CONSERVATION_PORT_JOINED_TWICE = "CONSERVATION_PORT_JOINED_TWICE"
     CONSERVATION_WEIGHTS = "CONSERVATION_WEIGHTS"
     CONSERVATION_PROLONGATION = "CONSERVATION_PROLONGATION"
+    CONSERVATION_GHOST_FORCES = "CONSERVATION_GHOST_FORCES"
     # timescales
     TIMESCALE_NOT_SEPARATED = "TIMESCALE_NOT_SEPARATED"
     TIMESCALE_SEPARATED_CONCURRENT = "TIMESCALE_SEPARATED_CONCURRENT"
@@ -516,6 +517,14 @@ CATALOGUE: dict[Code, CodeInfo] = {
         "so only when the fine domain is exactly as large as one cell of the coarse domain "
         "(volume, length or area, compared in SI); source and target must be fields.",
         "Match the fine domain's extent to the coarse cell, or drop sb:conserves."),
+    Code.CONSERVATION_GHOST_FORCES: CodeInfo(
+        "Handshake fails the patch test", _E,
+        "Under a homogeneous strain a consistent handshake is in equilibrium: every interior "
+        "particle and node feels no net force. Forces that remain (ghost forces, measured "
+        "relative to the bond force and reported when above 1e-10) mean the blend counts "
+        "energy inconsistently, and they would launch waves that are not physical.",
+        "Use complementary weights (drop sb:weights), or a continuum energy that is the "
+        "Cauchy-Born energy of the bonds."),
     Code.TIMESCALE_NOT_SEPARATED: CodeInfo(
         "Hierarchical coupling of scales that are not separated", _E,
         "A hierarchical (sequential, MMSF call/release) coupling runs the fine model to "

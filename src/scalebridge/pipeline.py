@@ -36,6 +36,7 @@ from scalebridge.model.types import Model
 from scalebridge.ontology.load import DEFAULT_MAX_BYTES, LoadedModel, load_model
 from scalebridge.validators import GRAPH_CHECKS, MODEL_CHECKS
 from scalebridge.validators.consistency import ConsistencyCheck
+from scalebridge.validators.handshake import check_handshakes
 
 __all__ = ["Validation", "validate_files"]
 
@@ -113,6 +114,9 @@ def validate_files(
             for model_check in MODEL_CHECKS:
                 with clock(_stage_name(model_check)):
                     diagnostics.extend(d for d in model_check(model) if d.subject not in flagged)
+            if not any(d.severity is Severity.ERROR for d in diagnostics):
+                with clock("handshakes"):  # numbers: only for a model sound otherwise
+                    diagnostics.extend(check_handshakes(model))
             if owl is not None:
                 with clock("owl"):
                     diagnostics.extend(owl.result())

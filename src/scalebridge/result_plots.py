@@ -71,7 +71,13 @@ def plot_submodel(
     for axis, (name, state) in zip(axes[:, 0], states_ir.items(), strict=True):
         values = (states[name] - state.offset) / state.scale
         problem = gridded.get(name)
-        if problem is None:
+        if submodel.motion is not None and name == submodel.motion.state:
+            x = numpy.asarray(submodel.motion.positions)
+            picks = sorted({0, len(times) // 4, len(times) // 2, len(times) - 1})
+            for row in picks:
+                axis.plot(x, values[row], label=f"t = {shown[row]:.3g} {unit}")
+            axis.set_xlabel("x (m)")
+        elif problem is None:
             axis.plot(shown, values, label=state.label)
             axis.set_xlabel(f"time ({unit})")
         elif len(problem.grid.cells) == 1:

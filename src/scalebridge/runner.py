@@ -326,11 +326,33 @@ def _write_results(  # noqa: PLR0917 - everything a results directory records
                 arrays[key] = numpy.asarray((numpy.arange(cells) + 0.5) * (side / cells),
                                             dtype=numpy.float64)
                 entry.setdefault("coordinates", {})[axis] = {"key": key, "unit": "m"}
+        if submodel.motion is not None:
+            key = f"{submodel.name}/x"
+            arrays[key] = numpy.asarray(submodel.motion.positions, dtype=numpy.float64)
+            entry["coordinates"] = {"x": {"key": key, "unit": "m"}}
         for quantity, values in totals.get(submodel.name, {}).items():
             key = f"{submodel.name}/total/{local_name(quantity)}"
             arrays[key] = values
             entry["totals"][quantity] = {"key": key, "unit": "SI (amount of the quantity)"}
         sidecar["submodels"][submodel.name] = entry
+    joint = program.coupling.handshake if program.coupling is not None else None
+    if joint is not None:
+        joint_energy = numpy.asarray(p_values[f"{joint.name}_energy"], dtype=numpy.float64)
+        arrays[f"handshake/{joint.name}/energy"] = joint_energy
+        start = float(joint_energy[0]) if joint_energy.size else 0.0
+        drift = float(numpy.max(numpy.abs(joint_energy - start)) / abs(start)) if start else 0.0
+        scheme = numpy.asarray(p_values[f"{joint.name}_scheme_energy"], dtype=numpy.float64)
+        arrays[f"handshake/{joint.name}/scheme_energy"] = scheme
+        sidecar["handshake"] = {joint.name: {
+            "iri": joint.iri, "chain": joint.chain, "bar": joint.bar,
+            "blend": {"start": joint.start, "end": joint.end, "unit": "m"},
+            "energy": {"key": f"handshake/{joint.name}/energy", "unit": "J"},
+            "scheme_energy": {"key": f"handshake/{joint.name}/scheme_energy", "unit": "J"},
+            "relative_energy_oscillation": drift,
+            "reflected_energy_fraction": float(p_values[f"{joint.name}_reflected"]),
+            "relative_scheme_energy_drift": float(
+                numpy.max(numpy.abs(scheme - scheme[0])) / abs(scheme[0])) if start else 0.0,
+        }}
     written = [directory / "solver.py"]
     buffer = _npz_bytes(arrays)
     write_atomic(directory / "results.npz", buffer)

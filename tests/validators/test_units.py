@@ -786,3 +786,39 @@ def test_a_kind_conflict_blocks_only_under_strict() -> None:
     out = io.StringIO()
     assert main(["validate", "--no-reasoner", "--strict", str(path)], stdout=out) == 1
     assert "error UNITS_KIND_CONFLICT" in out.getvalue()
+
+
+# -- rule 12: equations of motion ------------------------------------------------------------
+
+_HANDSHAKE = (Path(__file__).resolve().parents[1] / "composer" / "handshake.ttl").read_text(
+    encoding="utf-8")
+
+
+def _motion_codes(text: str) -> list[tuple[str, str | None]]:
+    model, _ = build_model(rdflib.Graph().parse(data=text, format="turtle"))
+    return [(str(d.code), d.subject) for d in check_units(model)
+            if d.code in (Code.UNITS_RELATION_MISMATCH, Code.UNITS_VALUE_MISMATCH)]
+
+
+def test_a_consistent_chain_and_bar_have_no_motion_findings() -> None:
+    assert _motion_codes(_HANDSHAKE) == []
+
+
+def test_a_bond_energy_per_length_on_a_chain_is_refused() -> None:
+    text = _HANDSHAKE.replace('sb:expression "k_bond * s^2 / 2"', 'sb:expression "k_bond * s / 2"')
+    assert (str(Code.UNITS_RELATION_MISMATCH), "https://example.org/handshake#bond") in \
+        _motion_codes(text)
+
+
+def test_a_bar_with_a_mass_per_particle_is_refused() -> None:
+    text = _HANDSHAKE.replace("sb:mass :rho_l", "sb:mass :m_atom")
+    assert (str(Code.UNITS_VALUE_MISMATCH), "https://example.org/handshake#bar_motion") in \
+        _motion_codes(text)
+
+
+def test_a_bar_strain_with_a_length_is_refused() -> None:
+    text = _HANDSHAKE.replace(":eps a sb:Parameter ; sb:value 0.0 ; sb:unit unit:UNITLESS .",
+                              ":eps a sb:Parameter ; sb:value 0.0 ; sb:unit unit:M .")
+    text = text.replace('sb:expression "EA * eps^2 / 2"', 'sb:expression "EA * eps^2 / 2 / a^2"')
+    assert (str(Code.UNITS_RELATION_MISMATCH), "https://example.org/handshake#strain_energy") in \
+        _motion_codes(text)

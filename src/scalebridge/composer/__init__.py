@@ -22,19 +22,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy
 import rdflib
 from rdflib.compare import to_canonical_graph
 
 from scalebridge.composer.generate import generate_module
 from scalebridge.composer.ir import ProgramIR
 from scalebridge.composer.lower import CompositionError, lower
-from scalebridge.diagnostics import Diagnostic, Report, Severity
+from scalebridge.diagnostics import Code, Diagnostic, Report, Severity
 from scalebridge.model.timescales import ProcessKind, analyse_timescales
 from scalebridge.model.types import IRI, Model
 from scalebridge.ontology.resources import shape_context
+from scalebridge.ontology.vocab import SB
 from scalebridge.pipeline import Validation, validate_files
 
-__all__ = ["Composition", "CompositionError", "compose_files", "source_digest"]
+__all__ = [
+    "GHOST_FORCE_LIMIT", "Composition", "CompositionError", "compose_files", "patch_test",
+    "source_digest",
+]
 
 # Cell-scale processes bound an explicit step, not the accuracy of an implicit one.
 _CELL_SCALES = {ProcessKind.DIFFUSION_CELL, ProcessKind.ADVECTION_CELL}
@@ -99,7 +104,34 @@ def compose_files(
         return Composition(validation, Report((*validation.report, *located)).sorted())
     program = replace(program, model_iri=_model_iri(model, graph, Path(paths[0])),
                       label=program.label or model.label)
+    # The handshake patch test (patch_test) ran in the validation, which it passed.
     return Composition(validation, validation.report, program, generate_module(program))
+
+
+#: Largest ghost force, relative to the bond force, that a handshake may leave (round-off).
+GHOST_FORCE_LIMIT = 1e-10
+
+
+def patch_test(program: ProgramIR, strain: float = 1e-3) -> list[Diagnostic]:
+    """The handshake patch test: under a homogeneous ``strain`` every interior particle and
+    node of a consistent handshake is in equilibrium; ghost forces above
+    :data:`GHOST_FORCE_LIMIT` of the bond force are an error at the handshake bridge."""
+    if program.coupling is None or program.coupling.handshake is None:
+        return []
+    from scalebridge.composer.interpret import handshake_system, parameter_values
+
+    joint = program.coupling.handshake
+    ghosts = numpy.abs(handshake_system(program, parameter_values(program)).ghost_forces(strain))
+    worst = float(ghosts.max(initial=0.0))
+    if worst <= GHOST_FORCE_LIMIT:
+        return []
+    return [Diagnostic.make(
+        Code.CONSERVATION_GHOST_FORCES,
+        f"handshake '{joint.name}' fails the patch test: under a homogeneous strain of "
+        f"{strain:g} the largest ghost force is {worst:.3g} of the bond force (at most "
+        f"{GHOST_FORCE_LIMIT:g} allowed)",
+        subject=joint.iri, path=str(SB.weights), expected=f"<= {GHOST_FORCE_LIMIT:g}",
+        actual=f"{worst:.3g}")]
 
 
 def _locate(validation: Validation, diagnostic: Diagnostic) -> Diagnostic:

@@ -14,9 +14,11 @@ from scalebridge.composer.ir import (
     DerivedIR,
     FieldProblemIR,
     GridIR,
+    MotionIR,
     StateIR,
     T,
 )
+from scalebridge.composer.motion import lower_motion
 from scalebridge.composer.support import (
     inline_derived,
     symbol_of,
@@ -52,6 +54,7 @@ class Balances:
     compartments: CompartmentSystemIR | None
     fields: tuple[FieldProblemIR, ...]
     states: tuple[StateIR, ...]
+    motion: MotionIR | None = None
 
 
 def _term_rate(model: Model, equation: Equation) -> tuple[sympy.Expr, list[Diagnostic]]:
@@ -117,10 +120,13 @@ def build_rates(
     lumped: list[Equation] = []
     gridded: list[Equation] = []
     steady: list[Equation] = []
+    motions: list[Equation] = []
     for equation in equations:
         variable = model.variables[equation.field]
         domain = model.domains.get(variable.domain or "")
-        if domain is None:
+        if equation.of_motion:
+            motions.append(equation)
+        elif domain is None:
             problems.append(unsupported("the field of this balance has no domain", equation.iri))
         elif domain.kind is DomainKind.COMPARTMENT:
             (steady if equation.steady else lumped).append(equation)
@@ -134,6 +140,16 @@ def build_rates(
                 unsupported(f"balances on a {domain.kind.value} are not lowered yet",
                              equation.iri)
             )
+    if motions:
+        if len(equations) > 1:
+            problems.append(unsupported("a submodel with an equation of motion has that "
+                                        "equation alone; put the others in submodels of their "
+                                        "own", submodel.iri))
+            return Balances(None, (), ()), problems
+        state = _state(model, motions[0])
+        motion, found = lower_motion(model, motions[0], state, derived)
+        problems += found
+        return Balances(None, (), (state,), motion), problems
     states = [_state(model, e) for e in lumped + steady + gridded]
     compartments = None
     if lumped:

@@ -7,6 +7,7 @@ import math
 from scalebridge.composer.ir import (
     CouplingIR,
     ExchangeIR,
+    HandshakeIR,
     InputIR,
     SubmodelIR,
     TabulationIR,
@@ -18,7 +19,7 @@ from scalebridge.composer.support import (
 )
 from scalebridge.composer.tables import table_symbol
 from scalebridge.diagnostics import Diagnostic
-from scalebridge.model.analysis import owners
+from scalebridge.model.analysis import owners, si_value
 from scalebridge.model.types import (
     BridgeKind,
     CouplingKind,
@@ -70,7 +71,14 @@ def lower_couplings(
         if tabulation is not None and feeder is not None:
             tabulations.append(tabulation)
             feeding.add(feeder)
+    handshakes: list[HandshakeIR] = []
     for bridge in sorted(model.bridges.values(), key=lambda b: b.iri):
+        if bridge.kind is BridgeKind.HANDSHAKE:
+            handshake, found = _handshake(model, bridge, submodels)
+            problems += found
+            if handshake is not None:
+                handshakes.append(handshake)
+            continue
         if bridge.table is not None and bridge.kind is BridgeKind.PARAMETER_PASSING:
             continue  # its target is the table at the argument (order_assignments)
         if bridge.kind not in _LOWERED_BRIDGES or bridge.table is not None or bridge.through:
@@ -126,7 +134,11 @@ def lower_couplings(
                 called.add(fine.name)
         tabulated = {t.submodel for t in tabulations}
         lockstep = [s for s in submodels if s.name not in called | tabulated]
-        if not lockstep:
+        if len(handshakes) > 1 or (handshakes and len(lockstep) != 2):
+            problems.append(unsupported(
+                "a handshake runs its two submodels as one system; a model with a handshake "
+                "has those two submodels alone (and one handshake)", handshakes[0].iri))
+        elif not lockstep:
             problems.append(unsupported("every submodel is the fine side of a hierarchical "
                                          "coupling: nothing drives them", None))
         else:
@@ -136,8 +148,40 @@ def lower_couplings(
                 horizon=max(s.schedule.duration for s in lockstep),
                 macro_step=min(s.schedule.output_interval for s in lockstep),
                 tabulations=tuple(tabulations),
+                handshake=handshakes[0] if handshakes else None,
             )
     return tuple(inputs), tuple(exchanges), coupling, problems
+
+
+def _handshake(model: Model, bridge: ScaleBridge, submodels: tuple[SubmodelIR, ...]
+               ) -> tuple[HandshakeIR | None, list[Diagnostic]]:
+    """A handshake between the chain and the bar whose displacement fields it names."""
+    by_state = {s.motion.state: s for s in submodels if s.motion is not None}
+    ends = [model.variables[i] for i in (*bridge.sources, bridge.target or "")
+            if i in model.variables]
+    members = [by_state[v.name] for v in ends if v.name in by_state]
+    kinds = sorted(m.motion.kind for m in members if m.motion is not None)
+    if len(ends) != 2 or len(members) != 2 or kinds != ["bar", "chain"]:
+        return None, [unsupported("a handshake joins the displacement field of a particle "
+                                  "chain to that of a bar, each with its equation of motion",
+                                  bridge.iri)]
+    start = si_value(model, bridge.blending_start)
+    end = si_value(model, bridge.blending_end)
+    if start is None or end is None or not start < end:
+        return None, [unsupported("a handshake needs constant sb:blendingStart < sb:blendingEnd",
+                                  bridge.iri)]
+    weights = bridge.weights
+    if weights is not None and len(weights) != 4:
+        return None, [unsupported("a handshake's sb:weights are four numbers: the chain's "
+                                  "weight at the start and at the end, then the bar's",
+                                  bridge.iri)]
+    chain = next(m for m in members if m.motion is not None and m.motion.kind == "chain")
+    bar = next(m for m in members if m is not chain)
+    return HandshakeIR(
+        name=bridge.name, iri=bridge.iri, chain=chain.name, bar=bar.name,
+        start=float(start), end=float(end),
+        weights=None if weights is None else (weights[0], weights[1], weights[2], weights[3]),
+    ), []
 
 
 def _tabulation(

@@ -26,7 +26,9 @@ from scalebridge.composer.ir import (
     BoundaryIR,
     CompartmentSystemIR,
     FieldProblemIR,
+    HandshakeIR,
     Method,
+    MotionIR,
     ProgramIR,
     SubmodelIR,
     T,
@@ -69,8 +71,8 @@ class _Writer:
 
 _IMPORTS = "# imports"  # replaced by the imports the module uses, once it is written
 _SOLVER_MODULES = (
-    "boundaries", "coupling", "finite_volume", "grids", "linear", "static", "stencil",
-    "time_stepping",
+    "boundaries", "coupling", "finite_volume", "grids", "handshake", "linear", "static",
+    "stencil", "time_stepping",
 )
 
 
@@ -224,6 +226,9 @@ def _array(printer: SolverPrinter, exprs: Iterable[sympy.Expr], indent: int = 1)
 
 
 def _submodel(w: _Writer, program: ProgramIR, index: int, submodel: SubmodelIR) -> None:
+    if submodel.motion is not None:
+        _motion(w, program, index, submodel, submodel.motion)
+        return  # it runs with its partner through the handshake (_handshake_run)
     if submodel.compartments is not None:
         _compartments(w, program, index, submodel, submodel.compartments)
     for position, field in enumerate(submodel.fields):
@@ -709,6 +714,104 @@ def _energies(w: _Writer, program: ProgramIR) -> None:
     w("}")
 
 
+def _motion(
+    w: _Writer, program: ProgramIR, index: int, submodel: SubmodelIR, motion: MotionIR
+) -> None:
+    """model_<i>: the chain or bar with its energy and two derivatives; initial_<i>: u, v."""
+    strain = sympy.Symbol(motion.strain, real=True)
+    local = SolverPrinter({**_names(program), strain: "strain"})
+    pointwise = SolverPrinter({**_names(program), X: "x"})
+    chain = motion.kind == "chain"
+    w()
+    w(f"def model_{index}(p):")
+    where = (f"{motion.points} particles {motion.spacing!r} m apart" if chain
+             else f"{motion.points - 1} linear elements of {motion.spacing!r} m")
+    w(f'"""Submodel {submodel.name!r} as a {"particle chain" if chain else "bar"} (SI): '
+      f'{where}."""', 1)
+    w(f"x = {motion.origin!r} + {motion.spacing!r} * numpy.arange({motion.points!r})", 1)
+    parts = (("bond_energy", "bond_force", "bond_stiffness") if chain
+             else ("energy_density", "stress", "modulus"))
+    exprs = (motion.energy, sympy.diff(motion.energy, strain),
+             sympy.diff(motion.energy, strain, 2))
+    w(f"return handshake.{'Chain' if chain else 'Bar'}(", 1)
+    w(f"x, float({local.doprint(motion.mass)}),", 2)
+    for part, expr in zip(parts, exprs, strict=True):
+        w(f"{part}=lambda strain: numpy.broadcast_to(numpy.asarray({local.doprint(expr)}, "
+          "dtype=float), numpy.shape(strain)),", 2)
+    w(")", 1)
+    w()
+    w(f"def initial_{index}(p):")
+    w(f'"""Displacement {motion.state!r} (m) and its velocity (m/s) at the start, per point."""',
+      1)
+    w(f"x = {motion.origin!r} + {motion.spacing!r} * numpy.arange({motion.points!r})", 1)
+    w(f"u = numpy.broadcast_to(numpy.asarray({pointwise.doprint(motion.initial)}, dtype=float), "
+      "x.shape).copy()", 1)
+    w(f"v = numpy.broadcast_to(numpy.asarray({pointwise.doprint(motion.velocity)}, "
+      "dtype=float), x.shape).copy()", 1)
+    w("return u, v", 1)
+
+
+def _handshake_run(w: _Writer, program: ProgramIR, handshake: HandshakeIR) -> None:
+    coupling = program.coupling
+    assert coupling is not None
+    index = {s.name: i for i, s in enumerate(program.submodels)}
+    by_name = {s.name: s for s in program.submodels}
+    chain, bar = by_name[handshake.chain], by_name[handshake.bar]
+    assert chain.motion is not None and bar.motion is not None
+    outputs = max(1, round(coupling.horizon / coupling.macro_step)) + 1
+    step = chain.schedule.step or bar.schedule.step
+    w()
+    w("def system(p):")
+    w(f'"""The handshake {handshake.name!r}: {chain.name!r} and {bar.name!r} sharing '
+      f'[{handshake.start!r}, {handshake.end!r}] m."""', 1)
+    w(f"blend = handshake.Blend({handshake.start!r}, {handshake.end!r}, "
+      f"{handshake.weights!r})", 1)
+    w(f"return handshake.Handshake(model_{index[chain.name]}(p), model_{index[bar.name]}(p), "
+      f"blend, submodel={handshake.name!r})", 1)
+    w()
+    w("def ghost_forces(p, strain=1.0e-3):")
+    w('"""The patch test: residual forces under a homogeneous strain, relative to the bond', 1)
+    w('force; a consistent handshake has none (below 1e-10)."""', 1)
+    w("return system(p).ghost_forces(strain)", 1)
+    w()
+    w("def run_coupled(p, progress=None):")
+    w('"""Run the handshake: {submodel: (times in s, {state: SI values})}; the total energy',
+      1)
+    energy_key = handshake.name + "_energy"
+    w(f"(J) over time is left in p[{energy_key!r}], and the fraction of it reflected back", 1)
+    w(f"to where the motion started in p[{handshake.name + '_reflected'!r}]." + '"""', 1)
+    w(f"u_chain, v_chain = initial_{index[chain.name]}(p)", 1)
+    w(f"u_bar, v_bar = initial_{index[bar.name]}(p)", 1)
+    w(f"times = numpy.linspace(0.0, {coupling.horizon!r}, {outputs!r})", 1)
+    w("joint = system(p)", 1)
+    w("found = joint.run(u_chain, u_bar, v_chain, v_bar, times, "
+      f"dt={step!r}, progress=progress)", 1)
+    w("# the side the motion starts in; what is back there at the end was reflected", 1)
+    w("parts = joint.region_energies(found['u_chain'][0], found['u_bar'][0], "
+      "found['v_chain'][0], found['v_bar'][0])", 1)
+    w("side = 'bar' if parts['bar'] >= parts['chain'] else 'chain'", 1)
+    w(f"p[{handshake.name + '_reflected'!r}] = handshake.reflected_energy_fraction(found, "
+      "joint, side)", 1)
+    w(f"p[{handshake.name + '_energy'!r}] = found['energy']", 1)
+    w("# the energy velocity Verlet conserves exactly (the physical one oscillates by O(dt^2))",
+      1)
+    w(f"p[{handshake.name + '_scheme_energy'!r}] = found['scheme_energy']", 1)
+    assert chain.motion is not None and bar.motion is not None
+    w("results = {", 1)
+    w(f"{chain.name!r}: (times, {{{chain.motion.state!r}: found['u_chain']}}),", 2)
+    w(f"{bar.name!r}: (times, {{{bar.motion.state!r}: found['u_bar']}}),", 2)
+    w("}", 1)
+    w("for name, (_times, states) in results.items():", 1)
+    w("for key, array in states.items():", 2)
+    w("check_finite(array, times, name, (key,))", 3)
+    w("return results", 1)
+    w()
+    w()
+    w("def run(overrides=None):")
+    w('"""Run the handshake: {submodel: (times in s, {state: SI values})}."""', 1)
+    w("return run_coupled(parameters(overrides))", 1)
+
+
 def _run(w: _Writer, program: ProgramIR) -> None:
     w()
     w("def check_finite(values, times, submodel, fields):")
@@ -721,6 +824,9 @@ def _run(w: _Writer, program: ProgramIR) -> None:
     w("field = fields[column] if len(fields) > 1 else fields[0]", 2)
     w("raise NumericalFailure('the solution is not finite', submodel=submodel, field=field,", 2)
     w("time=float(times[row]))", 3)
+    if program.coupling is not None and program.coupling.handshake is not None:
+        _handshake_run(w, program, program.coupling.handshake)
+        return
     if program.coupling is not None:
         _components(w, program)
         _coupled_run(w, program)

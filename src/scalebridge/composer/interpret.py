@@ -29,6 +29,7 @@ from scalebridge.composer.ir import (
     CompartmentSystemIR,
     FieldProblemIR,
     Method,
+    MotionIR,
     ProgramIR,
     SubmodelIR,
     T,
@@ -37,7 +38,15 @@ from scalebridge.composer.ir import (
     constant_derived,
 )
 from scalebridge.composer.tables import TableLookup, TableSlope
-from scalebridge.solvers import boundaries, finite_volume, grids, linear, static, time_stepping
+from scalebridge.solvers import (
+    boundaries,
+    finite_volume,
+    grids,
+    handshake,
+    linear,
+    static,
+    time_stepping,
+)
 from scalebridge.solvers.coupling import Component, Exchange, Table, Tabulation, drive
 from scalebridge.solvers.errors import NumericalFailure
 
@@ -135,6 +144,12 @@ def evaluate(expr: Any, env: Env) -> Value:
     raise TypeError(f"the interpreter cannot evaluate {type(expr).__name__}")
 
 
+def parameter_values(program: ProgramIR, overrides: Mapping[str, float] | None = None
+                     ) -> dict[sympy.Symbol, Value]:
+    """SI values of the parameters, inputs and constant derived quantities, by symbol."""
+    return _parameters(program, overrides)
+
+
 def _parameters(program: ProgramIR, overrides: Mapping[str, float] | None) -> dict[sympy.Symbol,
                                                                                      Value]:
     values: dict[sympy.Symbol, Value] = {p.symbol: p.value for p in program.parameters}
@@ -172,6 +187,8 @@ def interpret(
 ) -> dict[str, tuple[NDArray[numpy.float64], dict[str, NDArray[numpy.float64]]]]:
     """Run every submodel of ``program``: {submodel: (times in s, {state: SI values})}."""
     env = _parameters(program, overrides)
+    if program.coupling is not None and program.coupling.handshake is not None:
+        return _handshake(program, env)
     if program.coupling is not None:
         return _coupled(program, env)
     return {s.name: _run(program, s, env) for s in program.submodels}
@@ -289,6 +306,67 @@ def _coupled(
         values = {key: numpy.array([s[key] for s in states]) for key in states[0]}
         results[name] = (numpy.array(times), values)
     return results
+
+
+def motion_model(motion: MotionIR, env: Mapping[sympy.Symbol, Value]
+                 ) -> handshake.Chain | handshake.Bar:
+    """The chain or bar of an equation of motion, its energy evaluated from the IR."""
+    strain = sympy.Symbol(motion.strain, real=True)
+    derivatives = [motion.energy, sympy.diff(motion.energy, strain),
+                   sympy.diff(motion.energy, strain, 2)]
+
+    def at(expr: sympy.Expr) -> Callable[[NDArray[numpy.float64]], NDArray[numpy.float64]]:
+        def value(s: NDArray[numpy.float64]) -> NDArray[numpy.float64]:
+            found = evaluate(expr, {**env, strain: s})
+            return numpy.broadcast_to(numpy.asarray(found, dtype=float), numpy.shape(s))
+        return value
+
+    x = numpy.asarray(motion.positions)
+    mass = float(evaluate(motion.mass, env))
+    energy, force, stiffness = (at(e) for e in derivatives)
+    if motion.kind == "chain":
+        return handshake.Chain(x, mass, bond_energy=energy, bond_force=force,
+                               bond_stiffness=stiffness)
+    return handshake.Bar(x, mass, energy_density=energy, stress=force, modulus=stiffness)
+
+
+def handshake_system(program: ProgramIR, env: Mapping[sympy.Symbol, Value]
+                     ) -> handshake.Handshake:
+    """The handshake of ``program`` (which must have one), built from the IR."""
+    assert program.coupling is not None and program.coupling.handshake is not None
+    joint = program.coupling.handshake
+    by_name = {s.name: s for s in program.submodels}
+    chain, bar = by_name[joint.chain].motion, by_name[joint.bar].motion
+    assert chain is not None and bar is not None
+    return handshake.Handshake(
+        motion_model(chain, env), motion_model(bar, env),  # type: ignore[arg-type]
+        handshake.Blend(joint.start, joint.end, joint.weights), submodel=joint.name)
+
+
+def _handshake(
+    program: ProgramIR, env: dict[sympy.Symbol, Value]
+) -> dict[str, tuple[NDArray[numpy.float64], dict[str, NDArray[numpy.float64]]]]:
+    coupling = program.coupling
+    assert coupling is not None and coupling.handshake is not None
+    joint = coupling.handshake
+    by_name = {s.name: s for s in program.submodels}
+    chain, bar = by_name[joint.chain], by_name[joint.bar]
+    starts = []
+    for submodel in (chain, bar):
+        motion = submodel.motion
+        assert motion is not None
+        here = {**env, X: numpy.asarray(motion.positions)}
+        shape = (motion.points,)
+        starts.append((_pointwise(motion.initial, here, shape),
+                       _pointwise(motion.velocity, here, shape)))
+    outputs = max(1, round(coupling.horizon / coupling.macro_step)) + 1
+    times = numpy.linspace(0.0, coupling.horizon, outputs)
+    found = handshake_system(program, env).run(
+        starts[0][0], starts[1][0], starts[0][1], starts[1][1], times,
+        dt=chain.schedule.step or bar.schedule.step)
+    assert chain.motion is not None and bar.motion is not None
+    return {chain.name: (times, {chain.motion.state: found["u_chain"]}),
+            bar.name: (times, {bar.motion.state: found["u_bar"]})}
 
 
 def _run(

@@ -33,8 +33,10 @@ __all__ = [
     "ExchangeIR",
     "FieldProblemIR",
     "GridIR",
+    "HandshakeIR",
     "InputIR",
     "Method",
+    "MotionIR",
     "ParameterIR",
     "ProgramIR",
     "ScheduleIR",
@@ -56,6 +58,7 @@ class Method(StrEnum):
     STIFF = "stiff"  # SciPy BDF with the analytic Jacobian
     IMPLICIT = "implicit"  # theta method (backward Euler) on a linear field problem
     EXPLICIT = "explicit"  # forward Euler at a stable step
+    VERLET = "verlet"  # velocity Verlet: an equation of motion (a chain, a bar)
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +198,34 @@ class FieldProblemIR:
 
 
 @dataclass(frozen=True, slots=True)
+class MotionIR:
+    """mass * d2u/dt2 = -dE/du for a displacement field, SI throughout.
+
+    ``kind`` is ``"chain"`` (``points`` particles ``spacing`` apart, ``mass`` per particle,
+    ``energy`` per bond of the stretch ``strain``, a length) or ``"bar"`` (linear finite
+    elements on ``points`` nodes, ``mass`` and ``energy`` per unit length, ``strain`` = du/dx).
+    ``origin`` is the position of the first point; ``initial`` and ``velocity`` are SI
+    expressions of the coordinate x.
+    """
+
+    state: str
+    kind: str
+    points: int
+    origin: float
+    spacing: float
+    mass: sympy.Expr
+    energy: sympy.Expr
+    strain: str
+    initial: sympy.Expr
+    velocity: sympy.Expr
+
+    @property
+    def positions(self) -> tuple[float, ...]:
+        """Where the particles or nodes are (m)."""
+        return tuple(self.origin + self.spacing * i for i in range(self.points))
+
+
+@dataclass(frozen=True, slots=True)
 class ScheduleIR:
     """When a submodel runs: ``duration`` (s), results every ``output_interval`` (s), and the
     time step ``step`` (s) for the methods that take one (None: chosen by the solver)."""
@@ -221,6 +252,7 @@ class SubmodelIR:
     compartments: CompartmentSystemIR | None
     fields: tuple[FieldProblemIR, ...]
     schedule: ScheduleIR
+    motion: MotionIR | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,11 +296,28 @@ class CouplingIR:
     horizon: float
     macro_step: float
     tabulations: tuple[TabulationIR, ...] = ()
+    handshake: HandshakeIR | None = None
 
     @property
     def tabulated(self) -> tuple[str, ...]:
         """The submodels run only to build tables, before the others start."""
         return tuple(sorted({t.submodel for t in self.tabulations}))
+
+
+@dataclass(frozen=True, slots=True)
+class HandshakeIR:
+    """Two descriptions of one region sharing energy across the overlap [start, end] (m):
+    the ``chain`` submodel's particles and the ``bar`` submodel's finite elements, run
+    together.  ``weights`` (chain at start, chain at end, bar at start, bar at end) are the
+    declared ones, None for complementary linear weights."""
+
+    name: str
+    iri: str
+    chain: str
+    bar: str
+    start: float
+    end: float
+    weights: tuple[float, float, float, float] | None = None
 
 
 @dataclass(frozen=True, slots=True)

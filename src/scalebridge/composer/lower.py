@@ -317,6 +317,8 @@ def schedule(model: Model, submodel: Submodel, balances: Balances,
     grain = (
         si_value(model, submodel.time_scale.grain) if submodel.time_scale is not None else None
     )
+    if balances.motion is not None:
+        return ScheduleIR(duration, interval, declared_step, Method.VERLET), []
     if balances.fields:
         implicit = all(
             f.velocity is None and f.source_linear
@@ -373,10 +375,15 @@ def lower(
             continue
         submodels.append(
             SubmodelIR(submodel.name, submodel.iri, submodel.label or submodel.name,
-                       balances.states, balances.compartments, balances.fields, plan)
+                       balances.states, balances.compartments, balances.fields, plan,
+                       balances.motion)
         )
     inputs, exchanges, coupling, found = lower_couplings(model, tuple(submodels))
     problems += found
+    if coupling is None or coupling.handshake is None:
+        problems += [unsupported("an equation of motion runs inside a handshake (a chain or a "
+                                 "bar on its own is not lowered yet)", s.iri)
+                     for s in submodels if s.motion is not None]
     energies, found = lower_energies(model)
     problems += found
     if problems:

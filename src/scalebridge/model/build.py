@@ -645,7 +645,8 @@ class _Builder:
         )
         if role is VariableRole.FIELD:
             return replace(
-                base, domain=self.ref(node, SB.on, SB.Domain), initial=self.initial(node)
+                base, domain=self.ref(node, SB.on, SB.Domain), initial=self.initial(node),
+                initial_velocity=self.initial(node, SB.initialVelocity),
             )
         if role is VariableRole.PARAMETER:
             sources = [
@@ -677,13 +678,13 @@ class _Builder:
             return replace(base, port=iri_of(owners[0]) if owners else None)
         return base
 
-    def initial(self, node: Node) -> float | BoundFormula | None:
-        value = self.one(node, SB.initialValue)
+    def initial(self, node: Node, prop: URIRef = SB.initialValue) -> float | BoundFormula | None:
+        value = self.one(node, prop)
         if not isinstance(value, Literal):
             return None
         if value.datatype in _NUMERIC:
-            return self._to_float(value, node, SB.initialValue)
-        return self.formula(node, SB.initialValue, str(value))
+            return self._to_float(value, node, prop)
+        return self.formula(node, prop, str(value))
 
     def table(self, node: Node, prop: URIRef, owner_unit: Unit | None, *,
               to_build: bool = False) -> Table | None:
@@ -798,6 +799,7 @@ class _Builder:
             height=self.quantity(node, SB.height),
             volume=self.quantity(node, SB.volume),
             spacing=self.quantity(node, SB.spacing),
+            origin=self.quantity(node, SB.origin),
             boundaries=boundaries,
         )
 
@@ -876,6 +878,7 @@ class _Builder:
             if t is not None
         )
         conserves = self.one(node, SB.conserves)
+        motion = self.is_a(node, SB.EquationOfMotion)
         return Equation(
             iri=iri_of(node),
             name=names.entity(node),
@@ -884,6 +887,8 @@ class _Builder:
             capacity=self.quantity(node, SB.capacity),
             terms=terms,
             conserves=iri_of(conserves) if isinstance(conserves, URIRef) else None,
+            mass=self.quantity(node, SB.mass) if motion else None,
+            stored_energy=self.ref(node, SB.storedEnergy, SB.EnergyFunctional) if motion else None,
         )
 
     def term(self, node: Node, equation: IRI | None) -> Term | None:

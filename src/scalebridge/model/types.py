@@ -252,6 +252,7 @@ class Variable:
     quantity_kind: str | None = None
     domain: IRI | None = None
     initial: float | BoundFormula | None = None
+    initial_velocity: float | BoundFormula | None = None
     value: float | None = None
     table: Table | None = None
     distribution: Distribution | None = None
@@ -299,6 +300,7 @@ class Domain:
     volume: QuantitySpec | None = None
     spacing: QuantitySpec | None = None
     boundaries: tuple[Boundary, ...] = ()
+    origin: QuantitySpec | None = None
 
     @property
     def dimension(self) -> int:
@@ -340,6 +342,14 @@ class Equation:
     capacity: QuantitySpec | None
     terms: tuple[Term, ...]
     conserves: IRI | None = None
+    mass: QuantitySpec | None = None
+    stored_energy: IRI | None = None
+
+    @property
+    def of_motion(self) -> bool:
+        """True for an equation of motion (sb:EquationOfMotion): mass x acceleration = force
+        from the stored energy, second order in time."""
+        return self.stored_energy is not None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

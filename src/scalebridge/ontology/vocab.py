@@ -49,6 +49,7 @@ class SB(DefinedNamespace):
     Energy: URIRef
     EnergyFunctional: URIRef
     Equation: URIRef
+    EquationOfMotion: URIRef
     Field: URIRef
     FlowVariable: URIRef
     ForcedByBridge: URIRef
@@ -135,16 +136,19 @@ class SB(DefinedNamespace):
     height: URIRef
     initialGuess: URIRef
     initialValue: URIRef
+    initialVelocity: URIRef
     internalVariables: URIRef
     joins: URIRef
     length: URIRef
     lengthScale: URIRef
     logStandardDeviation: URIRef
     lowerBound: URIRef
+    mass: URIRef
     mean: URIRef
     median: URIRef
     on: URIRef
     onDomain: URIRef
+    origin: URIRef
     outputInterval: URIRef
     parameterSetting: URIRef
     portOf: URIRef
@@ -164,6 +168,7 @@ class SB(DefinedNamespace):
     spacing: URIRef
     standardDeviation: URIRef
     steadyStateOf: URIRef
+    storedEnergy: URIRef
     strainVariables: URIRef
     symbol: URIRef
     table: URIRef

@@ -30,7 +30,8 @@ Rules, each reported under its own code:
   or a carrier flow whose receiving end holds no field that takes up what it carries.  A
   transfer written inside a balance is covered by the budget rule.
 * **CONSERVATION_WEIGHTS**: an averaging bridge's weights, when given, are one per source and
-  sum to one within 1e-9.
+  sum to one within 1e-9; a handshake's four weights (source then target, each at the blending
+  start and end) sum to one at each end.
 * **CONSERVATION_PROLONGATION**: a localization that declares sb:conserves hands a coarse value
   to a fine domain as a constant prolongation, u_fine = u_coarse, which preserves the integral
   only if the fine domain is exactly as large as one cell of the coarse domain:
@@ -88,6 +89,7 @@ from scalebridge.model.types import (
     QuantitySpec,
     Ref,
     RelationKind,
+    ScaleBridge,
     Term,
     TermKind,
     VariableRole,
@@ -604,6 +606,9 @@ def _weights(model: Model) -> Iterable[Diagnostic]:
     for bridge in model.bridges.values():
         if bridge.weights is None:
             continue
+        if bridge.kind is BridgeKind.HANDSHAKE:
+            yield from _handshake_weights(bridge)
+            continue
         count, sources = len(bridge.weights), len(bridge.sources)
         if count != sources:
             yield Diagnostic.make(
@@ -627,6 +632,30 @@ def _weights(model: Model) -> Iterable[Diagnostic]:
                 expected="1",
                 actual=f"{total:.12g}",
             )
+
+
+def _handshake_weights(bridge: ScaleBridge) -> Iterable[Diagnostic]:
+    """Declared handshake weights: (source at start, source at end, target at start, target
+    at end); at each end of the blend the two descriptions' weights sum to one, or the region
+    counts its energy more or less than once."""
+    weights = bridge.weights or ()
+    if len(weights) != 4:
+        yield Diagnostic.make(
+            Code.CONSERVATION_WEIGHTS,
+            f"handshake <{bridge.iri}> gives {len(weights)} weights; it needs four: the "
+            "source's at the blending start and end, then the target's",
+            subject=bridge.iri, path=str(SB.weights), expected="4 weights",
+            actual=f"{len(weights)} weights")
+        return
+    for end, total in (("start", weights[0] + weights[2]), ("end", weights[1] + weights[3])):
+        if abs(total - 1.0) > _TOLERANCE:
+            yield Diagnostic.make(
+                Code.CONSERVATION_WEIGHTS,
+                f"at the blending {end} of handshake <{bridge.iri}> the two descriptions' "
+                f"weights sum to {total:.12g}, not 1: the overlap counts its energy "
+                f"{total:.12g} times",
+                subject=bridge.iri, path=str(SB.weights), expected="1",
+                actual=f"{total:.12g}")
 
 
 _LENGTH = Dimension.of(L=1)

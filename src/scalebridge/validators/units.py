@@ -47,7 +47,11 @@ Rules
 11. A bridge or junction that connects two variables of one dimension but of quantity kinds
     that are not interchangeable (:data:`INTERCHANGEABLE_KINDS`) is a warning
     (``UNITS_KIND_CONFLICT``): Hz against Bq, a partition coefficient against a volume fraction.
-12. A quantity without a unit has an unknown measure and is skipped (the shapes report the
+12. An equation of motion (``UNITS_VALUE_MISMATCH`` for its mass, ``UNITS_RELATION_MISMATCH``
+    for its stored energy): on a particle chain the mass is per particle (kg) and the energy
+    per bond (J) of a stretch with the displacement's dimension; on an interval the mass is
+    per unit length (kg/m) and the energy per unit length (J/m) of a dimensionless strain.
+13. A quantity without a unit has an unknown measure and is skipped (the shapes report the
     missing unit where it is declared), and a formula or quantity found faulty by one rule is
     not judged again by another: each fault is reported once.
 
@@ -108,6 +112,8 @@ _LENGTH = Dimension.of(L=1)
 _AREA = Dimension.of(L=2)
 _VOLUME = Dimension.of(L=3)
 _TIME = Dimension.of(T=1)
+_MASS = Dimension.of(M=1)
+_ENERGY = Dimension.of(M=1, L=2, T=-2)
 _REL_SCALE = 1e-9
 
 _QUDT_KIND_PREFIXES = (
@@ -280,7 +286,47 @@ class _UnitsCheck:
         self.bridges()
         self.junctions()
         self.flows()
+        self.motions()
         return self.found
+
+    # -- rule 12: equations of motion -------------------------------------------------------
+
+    def motions(self) -> None:
+        """On a chain: mass in kg, bond energy in J of a stretch with the field's dimension; on
+        an interval: mass in kg/m, energy in J/m of a dimensionless strain."""
+        for equation in sorted(self.model.equations.values(), key=lambda e: e.iri):
+            relation = self.model.relations.get(equation.stored_energy or "")
+            variable = self.model.variables.get(equation.field)
+            domain = self.model.domains.get(variable.domain or "") if variable else None
+            if not equation.of_motion or relation is None or domain is None:
+                continue
+            field = self.env.get(equation.field, UNKNOWN)
+            chain = domain.kind is DomainKind.PARTICLE_CHAIN
+            per = Dimension.dimensionless() if chain else _LENGTH
+            where = "a particle of a chain" if chain else "a unit length of a bar"
+            self.place(f"the mass of '{_local(equation.iri)}' ({where})", equation.mass,
+                       _MASS / per, equation.iri, str(SB.mass))
+            found = self.formula(relation.iri, str(SB.expression))
+            expected = Measure(_ENERGY / per)
+            if _comparable(found) and found.dimension != expected.dimension:
+                self.report(
+                    Code.UNITS_RELATION_MISMATCH,
+                    f"the stored energy '{_local(relation.iri)}' of '{_local(equation.iri)}' is "
+                    f"{found.describe()}, but on {where} it must be {expected.describe()}",
+                    relation.iri, str(SB.expression), expected=expected, actual=found)
+            for strain in relation.strain_variables[:1]:
+                measured = self.env.get(strain, UNKNOWN)
+                wanted = field if chain else Measure(Dimension.dimensionless())
+                if (_comparable(measured) and _comparable(wanted)
+                        and measured.dimension != wanted.dimension):
+                    what = ("the bond stretch, with the displacement's dimension" if chain
+                            else "the strain du/dx, dimensionless")
+                    self.report(
+                        Code.UNITS_RELATION_MISMATCH,
+                        f"the strain variable {self.symbol(strain)} of '{_local(relation.iri)}' "
+                        f"is {measured.describe()}, but it is {what}",
+                        relation.iri, str(SB.strainVariables), expected=wanted,
+                        actual=measured)
 
     def report(self, code: Code, message: str, subject: IRI | None, path: str | None, *,
                expected: Measure | str | None = None,

@@ -1,0 +1,113 @@
+"""An atomistic chain and a finite-element bar joined by a handshake, from Turtle to results."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy
+import pytest
+
+from scalebridge.composer import compose_files
+from scalebridge.composer.interpret import interpret
+from scalebridge.composer.ir import Method
+from scalebridge.diagnostics import Code
+from scalebridge.runner import load_solver, run_files
+
+HERE = Path(__file__).resolve().parent
+TEXT = (HERE / "handshake.ttl").read_text(encoding="utf-8")
+
+
+def _compose(tmp_path: Path, text: str = TEXT):  # type: ignore[no-untyped-def]
+    model = tmp_path / "model.ttl"
+    model.write_text(text, encoding="utf-8")
+    return compose_files([model], reasoner=False)
+
+
+def _module(tmp_path: Path, text: str = TEXT):  # type: ignore[no-untyped-def]
+    composition = _compose(tmp_path, text)
+    assert composition.source is not None, [d.message for d in composition.report]
+    solver = tmp_path / "solver.py"
+    solver.write_text(composition.source, encoding="utf-8")
+    return composition.program, load_solver(solver)
+
+
+def test_the_chain_and_the_bar_are_lowered_as_one_handshake(tmp_path: Path) -> None:
+    program, _ = _module(tmp_path)
+    joint = program.coupling.handshake
+    assert (joint.chain, joint.bar) == ("atoms", "continuum")
+    assert joint.start == pytest.approx(12.5e-9) and joint.end == pytest.approx(15e-9)
+    motions = {s.name: s.motion for s in program.submodels}
+    assert motions["atoms"].kind == "chain" and motions["atoms"].points == 61
+    assert motions["continuum"].kind == "bar" and motions["continuum"].points == 36
+    assert all(s.schedule.method is Method.VERLET for s in program.submodels)
+
+
+def test_a_consistent_handshake_passes_the_patch_test(tmp_path: Path) -> None:
+    _program, module = _module(tmp_path)
+    ghosts = module.ghost_forces(module.parameters())
+    assert numpy.max(numpy.abs(ghosts)) <= 1e-10
+
+
+def test_a_continuum_that_is_not_cauchy_born_fails_the_patch_test(tmp_path: Path) -> None:
+    stiffer = TEXT.replace('sb:expression "k_bond * a" .', 'sb:expression "1.2 * k_bond * a" .')
+    assert stiffer != TEXT
+    composition = _compose(tmp_path, stiffer)
+    assert not composition.ok
+    (finding,) = [d for d in composition.report if d.code is Code.CONSERVATION_GHOST_FORCES]
+    assert not composition.validation.ok()  # `validate` catches it already
+    assert float(finding.actual or "0") > 1e-3
+    assert finding.line is not None  # located at the handshake bridge
+
+
+def test_weights_that_do_not_sum_to_one_are_refused_by_the_validator(tmp_path: Path) -> None:
+    bad = TEXT.replace("sb:blendingEnd [ sb:value 15.0 ; sb:unit unit:NanoM ] .",
+                       "sb:blendingEnd [ sb:value 15.0 ; sb:unit unit:NanoM ] ;\n"
+                       "    sb:weights ( 1.0 0.0 0.5 1.0 ) .")
+    assert bad != TEXT
+    composition = _compose(tmp_path, bad)
+    assert Code.CONSERVATION_WEIGHTS in composition.report.codes
+    assert not composition.ok
+
+
+def test_interpreter_and_generated_module_agree(tmp_path: Path) -> None:
+    program, module = _module(tmp_path)
+    generated = module.run()
+    interpreted = interpret(program)
+    for name, (times, states) in generated.items():
+        numpy.testing.assert_array_equal(times, interpreted[name][0])
+        for state, values in states.items():
+            scale = numpy.max(numpy.abs(values))
+            assert numpy.max(numpy.abs(values - interpreted[name][1][state])) <= 1e-12 * scale
+
+
+def test_the_pulse_crosses_into_the_chain_and_energy_is_conserved(tmp_path: Path) -> None:
+    _program, module = _module(tmp_path)
+    p = module.parameters()
+    results = module.run_coupled(p)
+    energy, scheme = p["blend_energy"], p["blend_scheme_energy"]
+    # velocity Verlet conserves its own (shadow) energy to round-off; the physical energy
+    # oscillates by O(dt^2) about it without drifting
+    assert numpy.max(numpy.abs(scheme - scheme[0])) <= 1e-12 * scheme[0]
+    assert numpy.max(numpy.abs(energy - energy[0])) <= 1e-3 * energy[0]
+    chain = results["atoms"][1]["u_a"]
+    bar = results["continuum"][1]["u_b"]
+    amplitude = 0.01e-9  # m
+    assert numpy.max(numpy.abs(chain[0])) < 1e-6 * amplitude  # the pulse starts in the bar
+    # the long-wave pulse arrives in the chain at its full amplitude and leaves the bar
+    assert numpy.max(numpy.abs(chain[-1])) == pytest.approx(amplitude, rel=0.05)
+    x_bar = 12.5e-9 + 0.5e-9 * numpy.arange(36)
+    assert numpy.max(numpy.abs(bar[-1][x_bar > 15.5e-9])) < 0.05 * amplitude
+    assert 0.0 <= p["blend_reflected"] < 1e-2  # a long wave crosses a handshake cleanly
+
+
+def test_the_run_records_the_handshake_energy(tmp_path: Path) -> None:
+    model = tmp_path / "model.ttl"
+    model.write_text(TEXT, encoding="utf-8")
+    outcome = run_files([model], out=tmp_path / "out", reasoner=False)
+    assert outcome.directory is not None, [d.message for d in outcome.report]
+    sidecar = json.loads((outcome.directory / "results.json").read_text(encoding="utf-8"))
+    assert sidecar["handshake"]["blend"]["relative_scheme_energy_drift"] <= 1e-12
+    assert sidecar["handshake"]["blend"]["relative_energy_oscillation"] <= 1e-3
+    assert sidecar["submodels"]["atoms"]["coordinates"]["x"]["unit"] == "m"
+    assert (outcome.directory / "atoms_fields.png").is_file()
