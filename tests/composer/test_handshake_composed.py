@@ -60,13 +60,16 @@ def test_a_continuum_that_is_not_cauchy_born_fails_the_patch_test(tmp_path: Path
     assert finding.line is not None  # located at the handshake bridge
 
 
-def test_weights_that_do_not_sum_to_one_are_refused_by_the_validator(tmp_path: Path) -> None:
+def test_weights_that_do_not_sum_to_one_are_refused_with_their_ghost_forces(tmp_path: Path) -> None:
     bad = TEXT.replace("sb:blendingEnd [ sb:value 15.0 ; sb:unit unit:NanoM ] .",
                        "sb:blendingEnd [ sb:value 15.0 ; sb:unit unit:NanoM ] ;\n"
                        "    sb:weights ( 1.0 0.0 0.5 1.0 ) .")
     assert bad != TEXT
     composition = _compose(tmp_path, bad)
     assert Code.CONSERVATION_WEIGHTS in composition.report.codes
+    # and the patch test shows the ghost forces such a blend creates
+    (ghosts,) = [d for d in composition.report if d.code is Code.CONSERVATION_GHOST_FORCES]
+    assert float(ghosts.actual or "0") > 1e-3
     assert not composition.ok
 
 

@@ -8,7 +8,9 @@
   continuum whose energy is not the Cauchy-Born energy of the bonds.
 
 It needs numbers, not only structure, which is why it runs last and only when the other checks
-found no error (a model the composer cannot lower is left to ``compose`` to explain).
+found no error but a handshake's declared weights not summing to one (CONSERVATION_WEIGHTS), the
+fault whose ghost forces it then measures; a model the composer cannot lower is left to
+``compose`` to explain.
 """
 
 from __future__ import annotations
