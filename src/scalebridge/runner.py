@@ -339,8 +339,10 @@ def _write_results(  # noqa: PLR0917 - everything a results directory records
     if joint is not None:
         joint_energy = numpy.asarray(p_values[f"{joint.name}_energy"], dtype=numpy.float64)
         arrays[f"handshake/{joint.name}/energy"] = joint_energy
+        # Relative to the energy the motion carries: the excess over the reference state.
         start = float(joint_energy[0]) if joint_energy.size else 0.0
-        drift = float(numpy.max(numpy.abs(joint_energy - start)) / abs(start)) if start else 0.0
+        carried = start - float(p_values[f"{joint.name}_reference_energy"])
+        drift = float(numpy.max(numpy.abs(joint_energy - start)) / carried) if carried else 0.0
         scheme = numpy.asarray(p_values[f"{joint.name}_scheme_energy"], dtype=numpy.float64)
         arrays[f"handshake/{joint.name}/scheme_energy"] = scheme
         sidecar["handshake"] = {joint.name: {
@@ -348,10 +350,11 @@ def _write_results(  # noqa: PLR0917 - everything a results directory records
             "blend": {"start": joint.start, "end": joint.end, "unit": "m"},
             "energy": {"key": f"handshake/{joint.name}/energy", "unit": "J"},
             "scheme_energy": {"key": f"handshake/{joint.name}/scheme_energy", "unit": "J"},
-            "relative_energy_oscillation": drift,
+            "relative_energy_oscillation": drift,  # of the energy above the reference
             "reflected_energy_fraction": float(p_values[f"{joint.name}_reflected"]),
             "relative_scheme_energy_drift": float(
-                numpy.max(numpy.abs(scheme - scheme[0])) / abs(scheme[0])) if start else 0.0,
+                numpy.max(numpy.abs(scheme - scheme[0])) / carried) if carried else 0.0,
+            "reference_energy": float(p_values[f"{joint.name}_reference_energy"]),
         }}
     written = [directory / "solver.py"]
     buffer = _npz_bytes(arrays)

@@ -786,13 +786,14 @@ def _handshake_run(w: _Writer, program: ProgramIR, handshake: HandshakeIR) -> No
     w("joint = system(p)", 1)
     w("found = joint.run(u_chain, u_bar, v_chain, v_bar, times, "
       f"dt={step!r}, progress=progress)", 1)
-    w("# the side the motion starts in; what is back there at the end was reflected", 1)
-    w("parts = joint.region_energies(found['u_chain'][0], found['u_bar'][0], "
-      "found['v_chain'][0], found['v_bar'][0])", 1)
-    w("side = 'bar' if parts['bar'] >= parts['chain'] else 'chain'", 1)
+    w("# what is back, at the end, in the region the motion started in was reflected", 1)
     w(f"p[{handshake.name + '_reflected'!r}] = handshake.reflected_energy_fraction(found, "
-      "joint, side)", 1)
+      "joint)", 1)
     w(f"p[{handshake.name + '_energy'!r}] = found['energy']", 1)
+    w("# the energy of the reference configuration (at rest, undeformed): a pulse's energy is", 1)
+    w("# the excess over it (a Lennard-Jones bond's energy is negative at rest)", 1)
+    w(f"p[{handshake.name + '_reference_energy'!r}] = joint.energy(numpy.zeros_like(u_chain), "
+      "numpy.zeros_like(u_bar))", 1)
     w("# the energy velocity Verlet conserves exactly (the physical one oscillates by O(dt^2))",
       1)
     w(f"p[{handshake.name + '_scheme_energy'!r}] = found['scheme_energy']", 1)

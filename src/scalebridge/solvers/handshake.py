@@ -841,15 +841,17 @@ class Handshake:
 def reflected_energy_fraction(
     result: Mapping[str, FloatArray],
     handshake: Handshake,
-    side: Literal["bar", "chain"] = "bar",
+    side: Literal["bar", "chain"] | None = None,
     *,
     index: int = -1,
 ) -> float:
     """Fraction of the initial energy found back in the ``side``-only region at an output.
 
-    For a pulse launched in the ``side``-only region towards the overlap: the energy (J) of
+    For a pulse launched in the ``side``-only region towards the overlap (None: the region
+    that holds more of the energy at the first output) the energy (J) of
     the ``side``-only region (see :meth:`Handshake.region_energies`) at output ``index``
-    (default the last), divided by the total energy H at the first output.  Once the whole
+    (default the last), divided by the total energy H at the first output, both counted from
+    the reference configuration (u = 0 at rest).  Once the whole
     incident pulse has entered the overlap and the transmitted part has moved on into the
     other description's region, what is left on the launch side is the reflected energy; the
     caller chooses the output time so (a pulse not yet arrived, or a reflection from the far
@@ -865,13 +867,23 @@ def reflected_energy_fraction(
     >>> round(reflected_energy_fraction(out, h, "bar"), 6)  # at t = 0 all of it is there
     1.0
     """
-    if side not in ("bar", "chain"):
-        raise ValueError(f"side must be 'bar' or 'chain', got {side!r}")
-    initial = float(result["energy"][0])
+    if side not in ("bar", "chain", None):
+        raise ValueError(f"side must be 'bar', 'chain' or None, got {side!r}")
+    # Energies are counted from the reference configuration (u = 0, at rest): a bond energy
+    # such as Lennard-Jones's is negative there, and only the excess travels with a pulse.
+    chain_dofs, bar_dofs = handshake.chain.positions.size, handshake.bar.nodes.size
+    reference = handshake.region_energies(np.zeros(chain_dofs), np.zeros(bar_dofs))
+    if side is None:  # where the motion starts: the region holding more of the excess then
+        start = handshake.region_energies(result["u_chain"][0], result["u_bar"][0],
+                                          result["v_chain"][0], result["v_bar"][0])
+        excess = {key: start[key] - reference[key] for key in ("bar", "chain")}
+        side = "bar" if excess["bar"] >= excess["chain"] else "chain"
+    initial = float(result["energy"][0]) - sum(reference.values())
     if not initial > 0.0:
-        raise ValueError("the initial energy must be positive")
+        raise ValueError("the initial energy, counted from the reference configuration, must "
+                         "be positive")
     parts = handshake.region_energies(
         result["u_chain"][index], result["u_bar"][index],
         result["v_chain"][index], result["v_bar"][index],
     )
-    return parts[side] / initial
+    return (parts[side] - reference[side]) / initial

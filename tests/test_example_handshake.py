@@ -1,0 +1,43 @@
+"""The atomistic/continuum handshake example: patch test, negative control, a pulse crossing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy
+
+from scalebridge.diagnostics import Code
+from scalebridge.pipeline import validate_files
+from scalebridge.runner import load_solver, run_files
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "atomistic_continuum_handshake"
+A = 3.822e-10  # m, the argon spacing
+
+
+def test_the_badly_weighted_blend_is_refused_with_its_ghost_forces() -> None:
+    report = validate_files([EXAMPLE / "bad_blend.ttl"], reasoner=False).report
+    assert {Code.CONSERVATION_WEIGHTS, Code.CONSERVATION_GHOST_FORCES} <= set(report.codes)
+    (ghosts,) = [d for d in report if d.code is Code.CONSERVATION_GHOST_FORCES]
+    assert float(ghosts.actual or "0") > 0.1
+
+
+def test_the_example_passes_the_patch_test_and_the_pulse_crosses(tmp_path: Path) -> None:
+    outcome = run_files([EXAMPLE / "model.ttl"], out=tmp_path / "out", reasoner=False)
+    assert outcome.directory is not None, [d.message for d in outcome.report]
+    module = load_solver(outcome.directory / "solver.py")
+    p = module.parameters()
+    assert numpy.max(numpy.abs(module.ghost_forces(p))) <= 1e-10
+    # relaxed under end displacements, a consistent handshake deforms homogeneously
+    length = 140 * A
+    u_chain, u_bar = module.system(p).relax(0.0, 1e-3 * length)
+    assert numpy.max(numpy.abs(u_chain - 1e-3 * A * numpy.arange(61))) <= 1e-12 * 1e-3 * length
+    assert numpy.max(numpy.abs(u_bar - 1e-3 * A * (50 + 2 * numpy.arange(46)))) <= \
+        1e-12 * 1e-3 * length
+    sidecar = json.loads((outcome.directory / "results.json").read_text(encoding="utf-8"))
+    summary = sidecar["handshake"]["blend"]
+    assert summary["reflected_energy_fraction"] < 1e-3
+    assert summary["relative_energy_oscillation"] < 1e-3
+    arrays = numpy.load(outcome.directory / "results.npz")
+    chain = arrays["atoms/u_a"]  # declared unit m
+    assert numpy.max(numpy.abs(chain[-1])) > 0.95 * 0.01 * A  # the pulse arrived whole
