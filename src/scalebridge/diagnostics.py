@@ -138,6 +138,7 @@ class Code(StrEnum):
     STRUCTURE_BRIDGE_OUTSIDE_COUPLING = "STRUCTURE_BRIDGE_OUTSIDE_COUPLING"
     STRUCTURE_OPERATOR_DOMAIN = "STRUCTURE_OPERATOR_DOMAIN"
     STRUCTURE_ORPHAN = "STRUCTURE_ORPHAN"
+    STRUCTURE_HANDSHAKE = "STRUCTURE_HANDSHAKE"
     COMPOSE_UNSUPPORTED = "COMPOSE_UNSUPPORTED"
     COMPOSE_NO_DURATION = "COMPOSE_NO_DURATION"
     COMPOSE_INVALID_OVERRIDE = "COMPOSE_INVALID_OVERRIDE"
@@ -607,6 +608,12 @@ CATALOGUE: dict[Code, CodeInfo] = {
         "Diffusion and advection need a spatial domain; a boundary side must exist on its "
         "domain (an interval has no top); a port's side likewise.",
         "Move the operator to a spatial domain, or use a side the domain has."),
+    Code.STRUCTURE_HANDSHAKE: CodeInfo(
+        "Handshake that cannot be built", _E,
+        "A handshake joins a chain and a bar that lie on opposite sides of an overlap inside "
+        "both: the chain's last particle at the overlap's far end, positive masses and "
+        "stiffnesses, weights between 0 and 1. The message says which of these fails.",
+        "Place the domains with sb:origin so that the blending region lies inside both."),
     Code.STRUCTURE_ORPHAN: CodeInfo(
         "Part not used by any submodel", _W,
         "An equation, relation or domain is declared but no submodel lists it, so it would "

@@ -44,7 +44,7 @@ import rdflib
 from numpy.typing import NDArray
 
 from scalebridge.composer import Composition, compose_files
-from scalebridge.composer.ir import ProgramIR, constant_derived
+from scalebridge.composer.ir import EnergyIR, ProgramIR, constant_derived
 from scalebridge.diagnostics import Code, Diagnostic, Report
 from scalebridge.files import replace_directory, staging_directory, write_atomic
 from scalebridge.result_plots import local_name
@@ -220,8 +220,8 @@ def _totals(module: ModuleType, program: ProgramIR, p: Mapping[str, float], resu
                     sums[quantity] = sums.get(quantity, numpy.zeros_like(times)) + amount
         for position, problem in enumerate(submodel.fields):
             quantity = by_name[problem.state].conserves
-            if quantity is None:
-                continue
+            if quantity is None or by_name[problem.state].symbol in problem.capacity.free_symbols:
+                continue  # a capacity C(u) holds integral C du, not C(u0) u: not reported
             grid, *_coords, setup = getattr(module, f"setup_{index}_{position}")(p)
             cell = grid.dx * grid.dy if len(problem.grid.cells) == 2 else grid.dx
             values = states[problem.state]
@@ -275,6 +275,7 @@ def _write_results(  # noqa: PLR0917 - everything a results directory records
             key = f"energy/{energy.name}/{part}"
             arrays[key] = numpy.asarray(found[part], dtype=numpy.float64)
             described[part] = {"key": key, "unit": unit, "value": arrays[key].tolist()}
+        described.update(_engineering_constants(energy, arrays[f"energy/{energy.name}/stiffness"]))
         sidecar["energies"][energy.name] = described
     for derived in constant_derived(program):
         key = f"derived/{derived.name}"
@@ -372,6 +373,23 @@ def _write_results(  # noqa: PLR0917 - everything a results directory records
     for table in tabulations:
         written.append(plot_table(directory, table, *tables[table.name]))
     return written
+
+
+def _engineering_constants(energy: EnergyIR, stiffness: NDArray[numpy.float64]
+                           ) -> dict[str, Any]:
+    """Moduli 1/S_ii and contraction ratios -S_ij/S_ii of the compliance S = stiffness^-1:
+    with Voigt strains, Young's moduli and Poisson's ratios (nothing when C is singular)."""
+    if stiffness.ndim != 2 or stiffness.shape[0] != stiffness.shape[1] or not numpy.all(
+            numpy.isfinite(stiffness)) or numpy.linalg.cond(stiffness) > 1e12:
+        return {}
+    compliance = numpy.linalg.inv(stiffness)
+    diagonal = numpy.diag(compliance)
+    return {
+        "moduli": {"unit": [energy.units[i][i] for i in range(len(energy.strains))],
+                   "value": (1.0 / diagonal).tolist()},
+        "contraction_ratios": {"unit": [list(row) for row in energy.ratio_units],
+                               "value": (-compliance / diagonal[:, None]).tolist()},
+    }
 
 
 def _npz_bytes(arrays: Mapping[str, NDArray[numpy.float64]]) -> bytes:

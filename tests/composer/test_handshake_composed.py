@@ -114,3 +114,72 @@ def test_the_run_records_the_handshake_energy(tmp_path: Path) -> None:
     assert sidecar["handshake"]["blend"]["relative_energy_oscillation"] <= 1e-3
     assert sidecar["submodels"]["atoms"]["coordinates"]["x"]["unit"] == "m"
     assert (outcome.directory / "atoms_fields.png").is_file()
+
+
+def test_a_blend_outside_the_chain_is_a_diagnostic_not_a_crash(tmp_path: Path) -> None:
+    apart = TEXT.replace("sb:blendingEnd [ sb:value 15.0 ; sb:unit unit:NanoM ]",
+                         "sb:blendingEnd [ sb:value 16.0 ; sb:unit unit:NanoM ]")
+    assert apart != TEXT
+    composition = _compose(tmp_path, apart)
+    (finding,) = [d for d in composition.report if d.code is Code.STRUCTURE_HANDSHAKE]
+    assert "cannot be built" in finding.message and finding.line is not None
+
+
+def test_declared_weights_are_read_source_first(tmp_path: Path) -> None:
+    # The bar as the source: ( 0 1 1 0 ) is the bar rising from 0 to 1 and the chain falling,
+    # the consistent blend, whichever side the chain is on.
+    swapped = TEXT.replace(":blend a sb:Handshake ; sb:source :u_a ; sb:target :u_b ;",
+                           ":blend a sb:Handshake ; sb:source :u_b ; sb:target :u_a ;")
+    swapped = swapped.replace("sb:blendingEnd [ sb:value 15.0 ; sb:unit unit:NanoM ] .",
+                              "sb:blendingEnd [ sb:value 15.0 ; sb:unit unit:NanoM ] ;\n"
+                              "    sb:weights ( 0.0 1.0 1.0 0.0 ) .")
+    program, module = _module(tmp_path, swapped)
+    assert program.coupling.handshake.weights == (1.0, 0.0, 0.0, 1.0)  # chain first
+    assert numpy.max(numpy.abs(module.ghost_forces(module.parameters()))) <= 1e-10
+
+
+def test_a_boundary_on_a_moving_bar_is_refused(tmp_path: Path) -> None:
+    fixed = TEXT.replace("sb:origin [ sb:value 12.5 ; sb:unit unit:NanoM ] .",
+                         "sb:origin [ sb:value 12.5 ; sb:unit unit:NanoM ] ;\n"
+                         "    sb:boundary [ a sb:Boundary ; sb:at sb:Right ; sb:condition "
+                         "[ a sb:Dirichlet ; sb:boundaryValue [ sb:value 0.0 ; "
+                         "sb:unit unit:NanoM ] ] ] .")
+    assert fixed != TEXT
+    composition = _compose(tmp_path, fixed)
+    assert not composition.ok
+    assert any("boundary conditions on the domain of an equation of motion" in d.message
+               for d in composition.report)
+
+
+def test_a_rod_at_rest_runs_and_reflects_nothing_measurable(tmp_path: Path) -> None:
+    still = TEXT.replace(":A a sb:Parameter ; sb:value 0.01 ;",
+                         ":A a sb:Parameter ; sb:value 0.0 ;")
+    assert still != TEXT
+    _program, module = _module(tmp_path, still)
+    p = module.parameters()
+    results = module.run_coupled(p)
+    assert numpy.isnan(p["blend_reflected"])  # no energy carried: nothing to reflect
+    assert numpy.max(numpy.abs(results["atoms"][1]["u_a"])) == 0.0
+
+
+def test_an_initial_state_may_use_the_time(tmp_path: Path) -> None:
+    timed = TEXT.replace('sb:initialValue "A * exp(-((x - x_0) / w)^2)"',
+                         'sb:initialValue "A * exp(-((x - x_0) / w)^2) * (1 + t / tau_0)"')
+    timed += ":tau_0 a sb:Parameter ; sb:value 1.0 ; sb:unit unit:PicoSEC .\n"
+    assert timed.count("tau_0") == 2
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    program, module = _module(tmp_path / "a", timed)
+    _, plain = _module(tmp_path / "b")
+    numpy.testing.assert_array_equal(module.initial_1(module.parameters())[0],
+                                     plain.initial_1(plain.parameters())[0])
+    interpreted = interpret(program)["continuum"][1]["u_b"]
+    generated = module.run()["continuum"][1]["u_b"]
+    assert numpy.max(numpy.abs(interpreted - generated)) <= 1e-12 * numpy.max(numpy.abs(generated))
+
+
+def test_results_named_like_a_variable_are_refused(tmp_path: Path) -> None:
+    clash = TEXT.replace(":c_wave", ":blend_energy").replace("c_wave", "blend_energy")
+    composition = _compose(tmp_path, clash)
+    assert not composition.ok
+    assert any("rename the bridge" in d.message for d in composition.report)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import math
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 from scalebridge.composer import compose_files
 from scalebridge.composer.interpret import interpret
 from scalebridge.composer.ir import Method
-from scalebridge.runner import load_solver
+from scalebridge.runner import load_solver, run_files
 
 HERE = Path(__file__).resolve().parent
 K0, BETA, T_COLD, T_HOT, LENGTH = 20.0, 0.005, 300.0, 600.0, 0.1
@@ -97,3 +98,45 @@ def test_energy_is_conserved_without_boundary_exchange(tmp_path: Path) -> None:
     drift = numpy.max(numpy.abs(totals - totals[0])) / totals[0]
     assert drift <= 1e-12
     assert numpy.ptp(temperatures[-1]) < 1.0  # it did diffuse to near-uniform
+
+
+def test_a_time_dependent_conductivity_uses_the_models_clock(tmp_path: Path) -> None:
+    text = (HERE / "nonlinear.ttl").read_text(encoding="utf-8").replace(
+        'sb:expression "k0 * (1 + beta * (T - T_cold))" .',
+        'sb:expression "k0 * (1 + beta * (T - T_cold)) * (1 + t / tau_k)" .')
+    text += ":tau_k a sb:Parameter ; sb:value 5000.0 ; sb:unit unit:SEC .\n"
+    model = tmp_path / "timed.ttl"
+    model.write_text(text, encoding="utf-8")
+    composition = compose_files([model], reasoner=False)
+    assert composition.program is not None and composition.source is not None
+    solver = tmp_path / "timed.py"
+    solver.write_text(composition.source, encoding="utf-8")
+    generated = load_solver(solver).run()["rod_model"][1]["T"]
+    interpreted = interpret(composition.program)["rod_model"][1]["T"]
+    assert numpy.max(numpy.abs(generated - interpreted)) <= 1e-9 * T_HOT
+
+
+def test_a_boundary_coefficient_of_the_field_is_refused(tmp_path: Path) -> None:
+    text = (HERE / "nonlinear.ttl").read_text(encoding="utf-8").replace(
+        "sb:condition [ a sb:Dirichlet ; sb:boundaryValue :T_hot ]",
+        "sb:condition [ a sb:Robin ; sb:coefficient [ sb:expression \"h0 * T / T_cold\" ; "
+        "sb:unit unit:W-PER-M2-K ] ; sb:ambient :T_hot ]")
+    text += ":h0 a sb:Parameter ; sb:value 100.0 ; sb:unit unit:W-PER-M2-K .\n"
+    model = tmp_path / "robin.ttl"
+    model.write_text(text, encoding="utf-8")
+    composition = compose_files([model], reasoner=False)
+    assert composition.validation.ok() and not composition.ok
+    assert any("depends on the field itself" in d.message for d in composition.report)
+
+
+def test_no_total_is_reported_for_a_capacity_that_depends_on_the_field(tmp_path: Path) -> None:
+    text = (HERE / "nonlinear.ttl").read_text(encoding="utf-8").replace(
+        "sb:capacity :rho_c ;",
+        "sb:capacity [ sb:expression \"rho_c * (1 + beta * (T - T_cold))\" ; "
+        "sb:unit unit:J-PER-M3-K ] ;")
+    model = tmp_path / "capacity.ttl"
+    model.write_text(text, encoding="utf-8")
+    outcome = run_files([model], out=tmp_path / "out", reasoner=False)
+    assert outcome.directory is not None, [d.message for d in outcome.report]
+    sidecar = json.loads((outcome.directory / "results.json").read_text(encoding="utf-8"))
+    assert sidecar["submodels"]["rod_model"]["totals"] == {}  # C(T0) x T would be wrong

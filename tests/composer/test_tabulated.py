@@ -117,3 +117,59 @@ def test_the_run_records_the_built_table_with_units(tmp_path: Path) -> None:
                                                      rel=1e-10)
     assert (outcome.directory / "k_from_micro_table.png").is_file()
     assert "micro" not in sidecar["submodels"]
+
+
+def test_a_fine_model_that_builds_a_table_takes_no_other_bridge(tmp_path: Path) -> None:
+    # It runs before the coupled run starts, so a second input would never arrive.
+    text = (HERE / "tabulated.ttl").read_text(encoding="utf-8")
+    text = text.replace(":c1 a sb:Hierarchical ; sb:between :rod_model, :micro ; sb:via :T_down, "
+                        ":k_from_micro .",
+                        ":f_local a sb:Parameter ; sb:value 1.0e6 ; sb:unit unit:J-PER-M3-K ; "
+                        "sb:providedBy :F_down .\n"
+                        ":F_down a sb:Localization ; sb:source :rho_c ; sb:target :f_local .\n"
+                        ":c1 a sb:Hierarchical ; sb:between :rod_model, :micro ; "
+                        "sb:via :T_down, :k_from_micro, :F_down .")
+    text = text.replace('"(k_ref * T_ref / T_local - k_m) / tau"',
+                        '"(k_ref * T_ref / T_local * f_local / rho_c - k_m) / tau"')
+    composition = _compose(tmp_path, text)
+    assert not composition.ok
+    (refusal,) = [d for d in composition.report if d.code is Code.COMPOSE_UNSUPPORTED]
+    assert "cannot receive the bridges ['F_down']" in refusal.message
+
+
+def test_a_table_answer_that_depends_on_the_fine_state_is_refused(tmp_path: Path) -> None:
+    text = (HERE / "tabulated.ttl").read_text(encoding="utf-8")
+    text = text.replace(":k_from_micro a sb:ParameterPassing ; sb:source :k_m ;",
+                        ":k_eff a sb:AlgebraicVariable ; sb:unit unit:W-PER-M-K .\n"
+                        ":effective a sb:AlgebraicRelation ; sb:defines :k_eff ; "
+                        'sb:expression "2 * k_m" .\n'
+                        ":k_from_micro a sb:ParameterPassing ; sb:source :k_eff ;")
+    text = text.replace(":micro a sb:Submodel ; sb:onDomain :grain ; sb:hasEquation :relaxation ;",
+                        ":micro a sb:Submodel ; sb:onDomain :grain ; sb:hasEquation :relaxation ; "
+                        "sb:hasRelation :effective ;")
+    composition = _compose(tmp_path, text)
+    assert not composition.ok
+    assert any("must be one of its fields" in d.message for d in composition.report)
+
+
+def test_a_given_table_looked_up_at_the_other_submodels_field_is_refused(tmp_path: Path) -> None:
+    text = (HERE / "tabulated.ttl").read_text(encoding="utf-8").replace(
+        "sb:through [ a sb:Table ; sb:argument :T ;\n"
+        "                 sb:argumentValues ( 300 400 500 600 700 800 900 ) ]",
+        "sb:through [ a sb:Table ; sb:argument :k_m ;\n"
+        "                 sb:argumentValues ( 30 100 ) ; sb:values ( 30 100 ) ]")
+    composition = _compose(tmp_path, text)
+    assert not composition.ok
+    assert any("not a variable of the submodel" in d.message for d in composition.report)
+
+
+def test_a_parameters_table_with_an_empty_values_list_is_a_mismatch(tmp_path: Path) -> None:
+    text = (HERE / "nonlinear.ttl").read_text(encoding="utf-8")
+    text = text.replace(":k a sb:AlgebraicVariable ; sb:unit unit:W-PER-M-K .",
+                        ":k a sb:Parameter ; sb:unit unit:W-PER-M-K ; sb:table [ a sb:Table ; "
+                        "sb:argument :T ; sb:argumentValues ( 300 600 ) ; sb:values ( ) ] .")
+    text = text.replace("sb:hasRelation :conductivity ;", "")
+    text = text.replace(':conductivity a sb:AlgebraicRelation ; sb:defines :k ;\n'
+                        '    sb:expression "k0 * (1 + beta * (T - T_cold))" .', "")
+    composition = _compose(tmp_path, text)
+    assert Code.VALUE_TABLE_MISMATCH in composition.report.codes

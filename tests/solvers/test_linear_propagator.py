@@ -338,3 +338,11 @@ def test_batched_exponential_matches_scipy() -> None:
     for member, matrix in enumerate(matrices):
         expected = scipy.linalg.expm(matrix)
         assert np.abs(found[member] - expected).max() <= 1e-13 * np.abs(expected).max()
+
+
+def test_the_propagator_keeps_its_own_copy_of_the_matrix() -> None:
+    matrix = np.array([[-1.0]])
+    propagator = LinearPropagator(matrix)
+    matrix[0, 0] = -5.0  # the caller reuses its array
+    assert propagator.propagate([1.0], [0.0, 1.0])[-1, 0] == pytest.approx(np.exp(-1.0),
+                                                                           rel=1e-12)

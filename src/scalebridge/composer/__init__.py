@@ -121,7 +121,13 @@ def patch_test(program: ProgramIR, strain: float = 1e-3) -> list[Diagnostic]:
     from scalebridge.composer.interpret import handshake_system, parameter_values
 
     joint = program.coupling.handshake
-    ghosts = numpy.abs(handshake_system(program, parameter_values(program)).ghost_forces(strain))
+    try:
+        system = handshake_system(program, parameter_values(program))
+        ghosts = numpy.abs(system.ghost_forces(strain))
+    except ValueError as problem:  # the solver's checks of the geometry, masses and weights
+        return [Diagnostic.make(
+            Code.STRUCTURE_HANDSHAKE, f"handshake '{joint.name}' cannot be built: {problem}",
+            subject=joint.iri, path=str(SB.blendingStart))]
     worst = float(ghosts.max(initial=0.0))
     if worst <= GHOST_FORCE_LIMIT:
         return []

@@ -326,6 +326,14 @@ def _field_problem(
                 ambient=si(condition.ambient),
             )
         )
+    for found_boundary in boundaries:
+        given = (found_boundary.value, found_boundary.flux, found_boundary.coefficient,
+                 found_boundary.ambient)
+        if any(e is not None and u in e.free_symbols for e in given):
+            problems.append(unsupported("a boundary condition whose value or coefficient "
+                                        "depends on the field itself is not lowered yet",
+                                        domain.iri))
+            break
     return (
         FieldProblemIR(
             state=variable.name,

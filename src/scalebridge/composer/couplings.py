@@ -25,6 +25,7 @@ from scalebridge.model.types import (
     CouplingKind,
     Model,
     ScaleBridge,
+    Variable,
     VariableRole,
 )
 
@@ -177,11 +178,48 @@ def _handshake(model: Model, bridge: ScaleBridge, submodels: tuple[SubmodelIR, .
                                   bridge.iri)]
     chain = next(m for m in members if m.motion is not None and m.motion.kind == "chain")
     bar = next(m for m in members if m is not chain)
+    taken = {v.name for v in model.variables.values()}
+    clashes = sorted(taken & {f"{bridge.name}_{suffix}" for suffix in _HANDSHAKE_RESULTS})
+    if clashes:
+        return None, [unsupported(f"the handshake's results would be named {clashes}, which "
+                                  "the model already uses; rename the bridge", bridge.iri)]
+    ordered = None
+    if weights is not None:
+        # Declared source first (sb:weights); the solver takes the chain's first.
+        chain_is_source = chain.motion is not None and bridge.sources == tuple(
+            v.iri for v in ends if v.name == chain.motion.state)
+        ordered = ((weights[0], weights[1], weights[2], weights[3]) if chain_is_source
+                   else (weights[2], weights[3], weights[0], weights[1]))
     return HandshakeIR(
         name=bridge.name, iri=bridge.iri, chain=chain.name, bar=bar.name,
-        start=float(start), end=float(end),
-        weights=None if weights is None else (weights[0], weights[1], weights[2], weights[3]),
+        start=float(start), end=float(end), weights=ordered,
     ), []
+
+
+def _depends_on_fields(model: Model, variable: Variable) -> bool:
+    """True when an algebraic variable's definition reaches a field (a state)."""
+    defining = {r.target: r for r in model.relations.values() if r.target is not None}
+    seen: set[str] = set()
+    todo = [variable.iri] if variable.role is VariableRole.ALGEBRAIC else []
+    while todo:
+        iri = todo.pop()
+        if iri in seen:
+            continue
+        seen.add(iri)
+        relation = defining.get(iri)
+        for used in relation.formula.bindings.values() if relation is not None else ():
+            other = model.variables.get(used)
+            if other is None:
+                continue
+            if other.role is VariableRole.FIELD:
+                return True
+            if other.role is VariableRole.ALGEBRAIC:
+                todo.append(used)
+    return False
+
+
+#: What a run leaves in p for a handshake named h: h_energy, h_scheme_energy, ...
+_HANDSHAKE_RESULTS = ("energy", "scheme_energy", "reference_energy", "reflected")
 
 
 def _tabulation(
@@ -228,6 +266,19 @@ def _tabulation(
             f"'{fine[0].name}' (sb:source {argument.name} ; sb:target its input), found "
             f"{len(feeders)}", bridge.iri)]
     feeder, receiver = feeders[0]
+    others = sorted(b.name for b in model.bridges.values()
+                    if b.iri not in (bridge.iri, feeder.iri) and b.target is not None
+                    and fine[0].iri in owner.get(b.target, set()))
+    if others:
+        return None, None, [unsupported(
+            f"the fine model '{fine[0].name}' that builds the table of '{bridge.name}' runs "
+            f"before the coupled run starts, so it cannot receive the bridges {others} too",
+            bridge.iri)]
+    if _depends_on_fields(model, source):
+        return None, None, [unsupported(
+            f"the answer '{source.name}' of a table-building fine model must be one of its "
+            "fields (its mean at the end of the run) or a quantity of its parameters alone",
+            bridge.iri)]
     unit = table.argument_unit or argument.unit
     arguments = tuple(unit.to_si(a) if unit is not None else a for a in table.arguments)
     name = table_symbol(bridge.name).name

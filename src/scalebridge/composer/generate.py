@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping
 
 import sympy
 
+from scalebridge.composer.energies import energy_derivatives
 from scalebridge.composer.ir import (
     BoundaryIR,
     CompartmentSystemIR,
@@ -468,7 +469,8 @@ def _stiff_field_solve(
     sides = ("left", "right", "bottom", "top") if two else ("left", "right")
     coords = "x, y" if two else "x"
     w("shape = u0.shape", 1)
-    w("def rhs(t, values):", 1)
+    w("def rhs(t_run, values):", 1)
+    w("t = start + t_run  # the model's time (a coupled run restarts the solver's clock)", 2)
     w("u = values.reshape(shape)", 2)
     w(f"k = numpy.broadcast_to(numpy.asarray({printer.doprint(k)}, dtype=float), shape)", 2)
     w(f"capacity = numpy.broadcast_to(numpy.asarray({printer.doprint(field.capacity)}, "
@@ -483,7 +485,7 @@ def _stiff_field_solve(
         w(f"total = finite_volume.diffusion_1d(u, k, grid, {bcs})", 2)
         if field.velocity is not None:
             w(f"total = total + finite_volume.advection_1d(u, s['velocity'][0], grid, {bcs})", 2)
-    w(f"return ((total + source_{tag}(start + t, u, p, {coords})) / capacity).ravel()", 2)
+    w(f"return ((total + source_{tag}(t, u, p, {coords})) / capacity).ravel()", 2)
     periodic = ", ".join(f"s['boundaries'][{a!r}].kind == 'periodic'"
                          for a in (("left", "bottom") if two else ("left",)))
     w(f"pattern = finite_volume.stencil_sparsity(shape, ({periodic},))", 1)
@@ -662,6 +664,17 @@ def _coupled_run(w: _Writer, program: ProgramIR) -> None:
     w("return run_coupled(parameters(overrides))", 1)
 
 
+def _shared(printer: SolverPrinter, exprs: list[sympy.Expr], indent: int, w: _Writer
+            ) -> list[str]:
+    """Write the common subexpressions of ``exprs`` as temporaries (one line each, so that a
+    lattice energy's bonds and angles read as such); the code of each expression."""
+    temporaries, reduced = eliminate_common_subexpressions(exprs)
+    local = SolverPrinter({**printer.names(), **{t: t.name for t, _e in temporaries}})
+    for symbol, expr in temporaries:
+        w(f"{symbol.name} = {local.doprint(expr)}", indent)
+    return [local.doprint(expr) for expr in reduced]
+
+
 def _energies(w: _Writer, program: ProgramIR) -> None:
     """One function per energy functional: relax, then stiffness and stress."""
     for index, energy in enumerate(program.energies):
@@ -678,34 +691,33 @@ def _energies(w: _Writer, program: ProgramIR) -> None:
         w('the stress (dW/de), SI."""', 1)
         values = ", ".join(f"p[{v!r}]" if v is not None else "0.0" for v in energy.strain_values)
         w(f"e = numpy.array([{values}], dtype=float)", 1)
+        derivatives = energy_derivatives(energy)
         if internals:
-            gradient = [sympy.diff(W, z) for z in internals]
-            hessian = [[sympy.diff(g, z) for z in internals] for g in gradient]
             w("def gradient(z):", 1)
-            w(f"return {_array(printer, gradient, 2)}", 2)
+            body = _shared(printer, [*derivatives.gradient], 2, w)
+            w(f"return numpy.array([{', '.join(body)}], dtype=float)", 2)
             w("def hessian(z):", 1)
-            w("return numpy.array([", 2)
-            for row in hessian:
-                w("[" + ", ".join(printer.doprint(h) for h in row) + "],", 3)
-            w("], dtype=float)", 2)
+            flat = [h for row in derivatives.internal_hessian for h in row]
+            body = _shared(printer, flat, 2, w)
+            w(f"return numpy.array([{', '.join(body)}], dtype=float).reshape("
+              f"{len(internals)}, {len(internals)})", 2)
             w(f"z = static.relax(gradient, hessian, numpy.zeros({len(internals)}), "
               f"name={energy.name!r})", 1)
         else:
             w("z = numpy.zeros(0)", 1)
-        w("stiffness = numpy.array([", 1)
-        for a in strains:
-            w("[" + ", ".join(printer.doprint(sympy.diff(W, a, b)) for b in strains) + "],", 2)
-        w("], dtype=float)", 1)
+        n, m = len(strains), len(internals)
+        flat = [*(h for row in derivatives.strain_hessian for h in row),
+                *(h for row in derivatives.mixed for h in row), *derivatives.stress, W]
+        body = _shared(printer, flat, 1, w)
+        w(f"stiffness = numpy.array([{', '.join(body[:n * n])}], dtype=float).reshape({n}, {n})",
+          1)
         if internals:
-            w("mixed = numpy.array([", 1)
-            for a in strains:
-                w("[" + ", ".join(printer.doprint(sympy.diff(W, a, z)) for z in internals)
-                  + "],", 2)
-            w("], dtype=float)", 1)
+            w(f"mixed = numpy.array([{', '.join(body[n * n:n * n + n * m])}], "
+              f"dtype=float).reshape({n}, {m})", 1)
             w("stiffness = stiffness - mixed @ numpy.linalg.solve(hessian(z), mixed.T)", 1)
-        w(f"stress = {_array(printer, [sympy.diff(W, a) for a in strains])}", 1)
+        w(f"stress = numpy.array([{', '.join(body[n * n + n * m:-1])}], dtype=float)", 1)
         w(f"return {{'stiffness': stiffness, 'stress': stress, 'internal': z, "
-          f"'energy': float({printer.doprint(W)})}}", 1)
+          f"'energy': float({body[-1]})}}", 1)
     w()
     w()
     w("ENERGIES = {")
@@ -744,6 +756,7 @@ def _motion(
     w(f'"""Displacement {motion.state!r} (m) and its velocity (m/s) at the start, per point."""',
       1)
     w(f"x = {motion.origin!r} + {motion.spacing!r} * numpy.arange({motion.points!r})", 1)
+    w("t = 0.0", 1)
     w(f"u = numpy.broadcast_to(numpy.asarray({pointwise.doprint(motion.initial)}, dtype=float), "
       "x.shape).copy()", 1)
     w(f"v = numpy.broadcast_to(numpy.asarray({pointwise.doprint(motion.velocity)}, "

@@ -24,6 +24,7 @@ import scipy.special
 import sympy
 from numpy.typing import NDArray
 
+from scalebridge.composer.energies import energy_derivatives
 from scalebridge.composer.ir import (
     BoundaryIR,
     CompartmentSystemIR,
@@ -212,8 +213,8 @@ def interpret_energies(
                names: list[sympy.Symbol] = internals) -> dict[sympy.Symbol, Value]:
             return {**base, **{s: float(v) for s, v in zip(names, z, strict=True)}}
 
-        gradient = [sympy.diff(W, z) for z in internals]
-        hessian = [[sympy.diff(g, z) for z in internals] for g in gradient]
+        derivatives = energy_derivatives(energy)
+        gradient, hessian = derivatives.gradient, derivatives.internal_hessian
         z = numpy.zeros(len(internals))
         def residual(v: NDArray[numpy.float64], g: list[sympy.Expr] = gradient
                      ) -> NDArray[numpy.float64]:
@@ -226,16 +227,16 @@ def interpret_energies(
         if internals:
             z = static.relax(residual, jacobian, z, name=energy.name)
         here = at(z)
-        stiffness = numpy.array([[float(evaluate(sympy.diff(W, a, b), here)) for b in strains]
-                                 for a in strains])
+        stiffness = numpy.array([[float(evaluate(e, here)) for e in row]
+                                 for row in derivatives.strain_hessian])
         if internals:
-            mixed = numpy.array([[float(evaluate(sympy.diff(W, a, q), here)) for q in internals]
-                                 for a in strains])
+            mixed = numpy.array([[float(evaluate(e, here)) for e in row]
+                                 for row in derivatives.mixed])
             inner = numpy.array([[float(evaluate(e, here)) for e in row] for row in hessian])
             stiffness = stiffness - mixed @ numpy.linalg.solve(inner, mixed.T)
         found[energy.name] = {
             "stiffness": stiffness,
-            "stress": numpy.array([float(evaluate(sympy.diff(W, a), here)) for a in strains]),
+            "stress": numpy.array([float(evaluate(e, here)) for e in derivatives.stress]),
             "internal": z,
             "energy": float(evaluate(W, here)),
         }
@@ -355,7 +356,7 @@ def _handshake(
     for submodel in (chain, bar):
         motion = submodel.motion
         assert motion is not None
-        here = {**env, X: numpy.asarray(motion.positions)}
+        here = {**env, T: 0.0, X: numpy.asarray(motion.positions)}
         shape = (motion.points,)
         starts.append((_pointwise(motion.initial, here, shape),
                        _pointwise(motion.velocity, here, shape)))
@@ -524,7 +525,7 @@ def _field(
 
         def nonlinear(t: float, flat: NDArray[numpy.float64]) -> NDArray[numpy.float64]:
             values = flat.reshape(shape)
-            at = {**here, u: values}
+            at = {**here, T: start + t, u: values}
             k_now = _pointwise(diffusivity, at, shape)
             if two:
                 total = finite_volume.diffusion_2d(values, k_now, grid, conditions)

@@ -348,7 +348,10 @@ class EnergyIR:
     variables and internal variables.  At the strains' values (a parameter's value, else 0)
     the internal variables are relaxed (dW/dz = 0) and the stiffness is the Hessian of the
     relaxed energy, d2W/de2 - W_ez W_zz^-1 W_ze; the stress is dW/de.  ``units[i][j]`` is the
-    stiffness entry's SI unit, ``stress_units[i]`` the stress's."""
+    stiffness entry's SI unit, ``stress_units[i]`` the stress's.  From the compliance S (the
+    inverse stiffness) a run reports the moduli 1/S_ii (in ``units[i][i]``: stress per strain i
+    with the other stresses zero) and the contraction ratios -S_ij/S_ii (``ratio_units``),
+    Young's moduli and Poisson's ratios when the strains are Voigt strains."""
 
     name: str
     iri: str
@@ -358,6 +361,7 @@ class EnergyIR:
     strain_values: tuple[str | None, ...]  # the parameter holding each strain's value
     units: tuple[tuple[str, ...], ...]
     stress_units: tuple[str, ...]
+    ratio_units: tuple[tuple[str, ...], ...] = ()  # of -S_ij/S_ii, S the compliance
 
 
 def constant_derived(program: ProgramIR) -> tuple[DerivedIR, ...]:

@@ -62,7 +62,7 @@ from scalebridge.composer.support import (
 )
 from scalebridge.composer.tables import table_lookup, table_symbol
 from scalebridge.diagnostics import Code, Diagnostic
-from scalebridge.model.analysis import si_value
+from scalebridge.model.analysis import owners, si_value
 from scalebridge.model.junctions import formula_expression
 from scalebridge.model.types import (
     IRI,
@@ -130,6 +130,7 @@ def order_assignments(model: Model) -> tuple[tuple[DerivedIR, ...], list[Diagnos
                 variable.name, variable.iri, text, scale, offset,
                 expr=interpolate_table(table, symbol_of(argument), argument, scale, offset),
             )
+    owned = owners(model)
     for bridge in sorted(model.bridges.values(), key=lambda b: b.iri):
         # A bridge through a table: its target is the table at the argument (a given table,
         # or one the fine model fills at run time; see lower_couplings).
@@ -137,6 +138,12 @@ def order_assignments(model: Model) -> tuple[tuple[DerivedIR, ...], list[Diagnos
         argument = model.variables.get(bridge.table.argument) if bridge.table else None
         if (bridge.table is None or target is None or argument is None
                 or target.provided_by != bridge.iri):
+            continue
+        if argument.role is not VariableRole.PARAMETER and not (
+                owned.get(argument.iri, set()) & owned.get(target.iri, set())):
+            problems.append(unsupported(
+                f"the table of '{bridge.name}' is looked up at '{argument.name}', which is not "
+                f"a variable of the submodel that uses '{target.name}'", bridge.iri))
             continue
         text, scale, offset = unit_parts(target)
         expr = (table_lookup(symbol_of(argument), table_symbol(bridge.name))
@@ -384,7 +391,7 @@ def lower(
         problems += [unsupported("an equation of motion runs inside a handshake (a chain or a "
                                  "bar on its own is not lowered yet)", s.iri)
                      for s in submodels if s.motion is not None]
-    energies, found = lower_energies(model)
+    energies, found = lower_energies(model, derived)
     problems += found
     if problems:
         raise CompositionError(problems)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sympy
 
-from scalebridge.composer.ir import DerivedIR, MotionIR, StateIR
+from scalebridge.composer.ir import DerivedIR, MotionIR, StateIR, T, X, Y
 from scalebridge.composer.support import inline_derived, symbol_of, unsupported
 from scalebridge.diagnostics import Diagnostic
 from scalebridge.model.analysis import si_value
@@ -41,6 +41,9 @@ def lower_motion(
         return None, [unsupported("the stored energy of an equation of motion is a function of "
                                   "one strain variable (and no internal variables)",
                                   relation.iri)]
+    if domain.boundaries:
+        return None, [unsupported("boundary conditions on the domain of an equation of motion "
+                                  "are not lowered yet (its ends are free)", domain.iri)]
     origin = si_value(model, domain.origin) if domain.origin is not None else 0.0
     if domain.kind is DomainKind.PARTICLE_CHAIN:
         kind, points = "chain", domain.cells[0] if domain.cells else 0
@@ -62,6 +65,7 @@ def lower_motion(
     energy = inline_derived(formula_expression(model, relation.formula), derived)
     strain = symbol_of(strains[0])
     fields = {symbol_of(v) for v in model.variables.values() if v.domain is not None}
+    fields |= {T, X, Y}  # nor of position or time: one mass and one law for every point
     if (mass.free_symbols | (energy.free_symbols - {strain})) & fields:
         return None, [unsupported("the mass and stored energy of an equation of motion are "
                                   "constants and a function of the strain alone",

@@ -701,7 +701,8 @@ class _Builder:
         if argument is None or arguments is None or values is None:
             return None
         problem = None
-        if not arguments or (values and len(arguments) != len(values)):
+        if not arguments or (not to_build and not values) or (
+                values and len(arguments) != len(values)):
             problem = (
                 f"the table has {len(arguments)} argument values and {len(values)} values; "
                 "both columns need the same, non-zero number of entries"

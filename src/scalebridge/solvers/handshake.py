@@ -880,8 +880,7 @@ def reflected_energy_fraction(
         side = "bar" if excess["bar"] >= excess["chain"] else "chain"
     initial = float(result["energy"][0]) - sum(reference.values())
     if not initial > 0.0:
-        raise ValueError("the initial energy, counted from the reference configuration, must "
-                         "be positive")
+        return math.nan  # nothing moves: no energy to be reflected
     parts = handshake.region_energies(
         result["u_chain"][index], result["u_bar"][index],
         result["v_chain"][index], result["v_bar"][index],

@@ -338,7 +338,7 @@ class LinearPropagator:
         self.size = n
         self.submodel = submodel
         self.field = field
-        self._A = stack
+        self._A = np.array(stack)  # a copy: the caller may change A afterwards
         self._b = np.array(forcing)
         self._forced = bool(np.any(self._b != 0.0))
         self._spectral: _Spectral | None = None
