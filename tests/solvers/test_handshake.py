@@ -206,9 +206,8 @@ def test_relax_by_newton_for_lennard_jones_bonds() -> None:
     u_chain, u_bar = coupled.relax(0.0, strain * 100 * A_LJ, guess=(guess[:41], guess[41:]))
     error = np.max(np.abs(np.concatenate([u_chain, u_bar]) - expected))
     assert error <= 1e-11 * np.max(np.abs(expected))
-    with pytest.raises(NumericalFailure, match="did not converge") as caught:
+    with pytest.raises(NumericalFailure, match="did not converge"):
         coupled.relax(0.0, strain * 100 * A_LJ, guess=(guess[:41], guess[41:]), max_iter=1)
-    assert caught.value.submodel is None or isinstance(caught.value.submodel, str)
 
 
 # --------------------------------------------------------------------------------------------
