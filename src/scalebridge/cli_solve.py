@@ -86,7 +86,7 @@ def compose_command(args: argparse.Namespace, out: TextIO) -> int:
 
 def run_command(args: argparse.Namespace, out: TextIO) -> int:
     """``scalebridge run``."""
-    from scalebridge.runner import parse_overrides, run_files
+    from scalebridge.runner import engineering_constants, parse_overrides, run_files
 
     overrides, problems = parse_overrides(args.settings)
     if problems:
@@ -112,10 +112,26 @@ def run_command(args: argparse.Namespace, out: TextIO) -> int:
         width = max(len(name) for name in outcome.derived)
         for name, (value, unit) in outcome.derived.items():
             print(f"  {name:<{width}} = {value:.6g} {unit}", file=out)
+    program = outcome.composition.program if outcome.composition is not None else None
+    described = {e.name: e for e in program.energies} if program is not None else {}
     for name, found in outcome.energies.items():
         print(f"energy functional {name}: stiffness (SI)", file=out)
         for row in found["stiffness"]:
             print("  " + "  ".join(f"{value:12.6g}" for value in row), file=out)
+        constants = (engineering_constants(described[name], found["stiffness"])
+                     if name in described else {})
+        if constants:
+            strains = described[name].strains
+            moduli = ", ".join(f"{s} {v:.6g} {u}" for s, v, u in zip(
+                strains, constants["moduli"]["value"], constants["moduli"]["unit"],
+                strict=True))
+            print(f"  moduli 1/S_ii: {moduli}", file=out)
+            ratios = constants["contraction_ratios"]["value"]
+            pairs = ", ".join(f"{strains[i]}->{strains[j]} {ratios[i][j]:.6g}"
+                              for i in range(len(strains)) for j in range(len(strains))
+                              if i != j and abs(ratios[i][j]) > 1e-12)
+            if pairs:
+                print(f"  contraction ratios -S_ij/S_ii: {pairs}", file=out)
     print(f"results written to {outcome.directory}:", file=out)
     for path in outcome.files:
         print(f"  {path.name}", file=out)

@@ -50,7 +50,7 @@ from scalebridge.files import replace_directory, staging_directory, write_atomic
 from scalebridge.result_plots import local_name
 from scalebridge.solvers.errors import NumericalFailure
 
-__all__ = ["RunOutcome", "load_solver", "parse_overrides", "run_files"]
+__all__ = ["RunOutcome", "engineering_constants", "load_solver", "parse_overrides", "run_files"]
 
 SB = rdflib.Namespace("https://w3id.org/scalebridge/ontology#")
 PROV = rdflib.Namespace("http://www.w3.org/ns/prov#")
@@ -275,7 +275,7 @@ def _write_results(  # noqa: PLR0917 - everything a results directory records
             key = f"energy/{energy.name}/{part}"
             arrays[key] = numpy.asarray(found[part], dtype=numpy.float64)
             described[part] = {"key": key, "unit": unit, "value": arrays[key].tolist()}
-        described.update(_engineering_constants(energy, arrays[f"energy/{energy.name}/stiffness"]))
+        described.update(engineering_constants(energy, arrays[f"energy/{energy.name}/stiffness"]))
         sidecar["energies"][energy.name] = described
     for derived in constant_derived(program):
         key = f"derived/{derived.name}"
@@ -375,7 +375,7 @@ def _write_results(  # noqa: PLR0917 - everything a results directory records
     return written
 
 
-def _engineering_constants(energy: EnergyIR, stiffness: NDArray[numpy.float64]
+def engineering_constants(energy: EnergyIR, stiffness: NDArray[numpy.float64]
                            ) -> dict[str, Any]:
     """Moduli 1/S_ii and contraction ratios -S_ij/S_ii of the compliance S = stiffness^-1:
     with Voigt strains, Young's moduli and Poisson's ratios (nothing when C is singular)."""
