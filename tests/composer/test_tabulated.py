@@ -69,6 +69,9 @@ def test_the_rod_uses_the_table_at_each_cells_temperature(tmp_path: Path) -> Non
     static_dir.mkdir()
     program, fixed = _module(static_dir, text)
     assert program.coupling.tabulations == ()
+    # the given table holds the fine model's answers: it is not run at every macro step
+    assert program.coupling.called == () and program.coupling.idle == ("micro",)
+    assert set(fixed.run()) == {"rod_model"}
     given = fixed.run()["rod_model"][1]["T"]
     assert numpy.max(numpy.abs(built - given)) <= 1e-8 * 900.0
     # and the table matters: a constant k = k_ref gives a different profile

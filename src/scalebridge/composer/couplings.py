@@ -124,6 +124,7 @@ def lower_couplings(
     if model.couplings and submodels:
         by_iri = {s.iri: s for s in submodels}
         called: set[str] = set()
+        given_tables: set[str] = set()  # fine models whose answers a given table holds
         listed = []
         for c in sorted(model.couplings.values(), key=lambda c: c.iri):
             members = [by_iri[i] for i in c.submodels if i in by_iri]
@@ -133,8 +134,16 @@ def lower_couplings(
                     continue  # its fine model runs first, to build the tables
                 fine = min(members, key=lambda m: (m.schedule.duration, m.name))
                 called.add(fine.name)
+                if any(b.table is not None and not b.table.to_build
+                       for b in (model.bridges.get(i) for i in c.bridges) if b is not None):
+                    given_tables.add(fine.name)
         tabulated = {t.submodel for t in tabulations}
-        lockstep = [s for s in submodels if s.name not in called | tabulated]
+        # A fine model whose answers reach the coarse model through a given table, and which
+        # no exchange reads, need not run at all.
+        read = {component for e in exchanges for component, _q in e.sources}
+        idle = {name for name in called & given_tables if name not in read}
+        called -= idle
+        lockstep = [s for s in submodels if s.name not in called | tabulated | idle]
         if len(handshakes) > 1 or (handshakes and len(lockstep) != 2):
             problems.append(unsupported(
                 "a handshake runs its two submodels as one system; a model with a handshake "
@@ -150,6 +159,7 @@ def lower_couplings(
                 macro_step=min(s.schedule.output_interval for s in lockstep),
                 tabulations=tuple(tabulations),
                 handshake=handshakes[0] if handshakes else None,
+                idle=tuple(sorted(idle)),
             )
     return tuple(inputs), tuple(exchanges), coupling, problems
 

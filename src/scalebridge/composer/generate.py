@@ -639,8 +639,12 @@ def _coupled_run(w: _Writer, program: ProgramIR) -> None:
               f"{table.input!r},", 2)
             w(f"{table.arguments!r}, {table.output!r}),", 3)
         w("]", 1)
+    if coupling.offstage:
+        w("# not driven step by step: "
+          + ("fine models that fill tables; " if coupling.tabulated else "")
+          + ("fine models whose answers a given table holds" if coupling.idle else ""), 1)
         w("components = [c for c in components if c.name not in "
-          f"{coupling.tabulated!r}]", 1)
+          f"{coupling.offstage!r}]", 1)
     w("exchanges = [", 1)
     for exchange in program.exchanges:
         w(f"coupling.Exchange({exchange.name!r}, {exchange.sources!r}, {exchange.target!r}, "

@@ -297,7 +297,7 @@ def _coupled(
     by_name = {s.name: component(s) for s in program.submodels}
     tabulations = [Tabulation(t.name, by_name[t.submodel], t.input, t.arguments, t.output)
                    for t in coupling.tabulations]
-    components = [c for name, c in by_name.items() if name not in coupling.tabulated]
+    components = [c for name, c in by_name.items() if name not in coupling.offstage]
     exchanges = [Exchange(e.name, e.sources, e.target, e.weights) for e in program.exchanges]
     found = drive(components, exchanges, p, horizon=coupling.horizon,
                   macro_step=coupling.macro_step, tabulations=tabulations, refresh=refresh)

@@ -297,11 +297,17 @@ class CouplingIR:
     macro_step: float
     tabulations: tuple[TabulationIR, ...] = ()
     handshake: HandshakeIR | None = None
+    idle: tuple[str, ...] = ()  # fine sides whose answers no exchange reads (a given table)
 
     @property
     def tabulated(self) -> tuple[str, ...]:
         """The submodels run only to build tables, before the others start."""
         return tuple(sorted({t.submodel for t in self.tabulations}))
+
+    @property
+    def offstage(self) -> tuple[str, ...]:
+        """The submodels the coupled run does not drive: tabulated ones and idle ones."""
+        return tuple(sorted({*self.tabulated, *self.idle}))
 
 
 @dataclass(frozen=True, slots=True)
