@@ -20,6 +20,7 @@ from scalebridge.composer.ir import (
 )
 from scalebridge.composer.motion import lower_motion
 from scalebridge.composer.support import (
+    initial_expression,
     inline_derived,
     symbol_of,
     unit_parts,
@@ -96,17 +97,7 @@ def _exchange_rates(model: Model, fields: set[IRI]) -> dict[IRI, sympy.Expr]:
 def _state(model: Model, equation: Equation) -> StateIR:
     variable = model.variables[equation.field]
     text, scale, offset = unit_parts(variable)
-    initial: sympy.Expr
-    if isinstance(variable.initial, float):
-        initial = sympy.Float(variable.initial * scale + offset)
-    elif variable.initial is None:
-        initial = sympy.Integer(0)
-    else:
-        expr = formula_expression(model, variable.initial)
-        formula = variable.initial.formula
-        if not variable.initial.bindings and not formula.unit_literals:
-            expr = expr * sympy.Float(scale) + sympy.Float(offset)  # numbers: declared unit
-        initial = expr
+    initial = initial_expression(model, variable.initial, scale, offset)
     return StateIR(variable.name, variable.iri, variable.label or variable.symbol, text, scale,
                    offset, initial, equation.conserves)
 

@@ -401,7 +401,6 @@ def _field(  # noqa: PLR0917 - the writer, where it is, what it writes
     unpacked = ("x, y" if two else "x") if explicit else ("_x, _y" if two else "_x")
     w(f"grid, {unpacked}, s = setup_{tag}(p)", 1)
     w("u0 = s['initial'] if initial is None else initial", 1)
-    sides = ("left", "right", "bottom", "top") if two else ("left", "right")
     if plan.method is Method.STIFF:
         _stiff_field_solve(w, tag, submodel, field, pointwise)
     elif plan.method is Method.IMPLICIT:
@@ -427,19 +426,9 @@ def _field(  # noqa: PLR0917 - the writer, where it is, what it writes
             w(f"a, b, s['capacity'], u0, dt, times, theta=1.0, submodel={submodel.name!r},", 2)
             w(f"field={name}, progress=progress)", 2)
     else:
-        bcs = ", ".join(f"s['boundaries'][{side!r}]" for side in sides)
         coords_args = "x, y" if two else "x"
         w("def rhs(t, u):", 1)
-        if two:
-            w("total = finite_volume.diffusion_2d(u, s['k'], grid, s['boundaries'])", 2)
-            if field.velocity is not None:
-                w("total = total + finite_volume.advection_2d(", 2)
-                w("u, s['velocity'][0], s['velocity'][1], grid, s['boundaries'])", 3)
-        else:
-            w(f"total = finite_volume.diffusion_1d(u, s['k'], grid, {bcs})", 2)
-            if field.velocity is not None:
-                w(f"total = total + finite_volume.advection_1d(u, s['velocity'][0], grid, {bcs})",
-                  2)
+        _transport(w, field, "s['k']")
         w(f"return (total + source_{index}_{position}(start + t, u, p, {coords_args})) "
           "/ s['capacity']", 2)
         spacings = "(grid.dx, grid.dy)" if two else "(grid.dx,)"
@@ -458,6 +447,20 @@ def _field(  # noqa: PLR0917 - the writer, where it is, what it writes
     w()
 
 
+def _transport(w: _Writer, field: FieldProblemIR, k: str) -> None:
+    """``total = `` diffusion (conductivity code ``k``) plus advection of ``u``, in a rhs."""
+    if len(field.grid.cells) == 2:
+        w(f"total = finite_volume.diffusion_2d(u, {k}, grid, s['boundaries'])", 2)
+        if field.velocity is not None:
+            w("total = total + finite_volume.advection_2d(", 2)
+            w("u, s['velocity'][0], s['velocity'][1], grid, s['boundaries'])", 3)
+        return
+    bcs = "s['boundaries']['left'], s['boundaries']['right']"
+    w(f"total = finite_volume.diffusion_1d(u, {k}, grid, {bcs})", 2)
+    if field.velocity is not None:
+        w(f"total = total + finite_volume.advection_1d(u, s['velocity'][0], grid, {bcs})", 2)
+
+
 def _stiff_field_solve(
     w: _Writer, tag: str, submodel: SubmodelIR, field: FieldProblemIR, printer: SolverPrinter
 ) -> None:
@@ -466,7 +469,6 @@ def _stiff_field_solve(
     two = len(field.grid.cells) == 2
     name = repr(field.state)
     k = field.diffusivity if field.diffusivity is not None else sympy.Integer(0)
-    sides = ("left", "right", "bottom", "top") if two else ("left", "right")
     coords = "x, y" if two else "x"
     w("shape = u0.shape", 1)
     w("def rhs(t_run, values):", 1)
@@ -475,16 +477,7 @@ def _stiff_field_solve(
     w(f"k = numpy.broadcast_to(numpy.asarray({printer.doprint(k)}, dtype=float), shape)", 2)
     w(f"capacity = numpy.broadcast_to(numpy.asarray({printer.doprint(field.capacity)}, "
       "dtype=float), shape)", 2)
-    if two:
-        w("total = finite_volume.diffusion_2d(u, k, grid, s['boundaries'])", 2)
-        if field.velocity is not None:
-            w("total = total + finite_volume.advection_2d(", 2)
-            w("u, s['velocity'][0], s['velocity'][1], grid, s['boundaries'])", 3)
-    else:
-        bcs = ", ".join(f"s['boundaries'][{side!r}]" for side in sides)
-        w(f"total = finite_volume.diffusion_1d(u, k, grid, {bcs})", 2)
-        if field.velocity is not None:
-            w(f"total = total + finite_volume.advection_1d(u, s['velocity'][0], grid, {bcs})", 2)
+    _transport(w, field, "k")
     w(f"return ((total + source_{tag}(t, u, p, {coords})) / capacity).ravel()", 2)
     periodic = ", ".join(f"s['boundaries'][{a!r}].kind == 'periodic'"
                          for a in (("left", "bottom") if two else ("left",)))

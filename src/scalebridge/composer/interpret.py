@@ -506,18 +506,23 @@ def _field(
     def source(t: float, values: NDArray[numpy.float64]) -> NDArray[numpy.float64]:
         return _pointwise(field.source, {**here, T: start + t, u: values}, values.shape)
 
-    def rhs(t: float, values: NDArray[numpy.float64]) -> NDArray[numpy.float64]:
+    def transport(values: NDArray[numpy.float64], k: NDArray[numpy.float64]
+                  ) -> NDArray[numpy.float64]:
+        """div(k grad u) - div(v u) per cell."""
         if two:
-            total = finite_volume.diffusion_2d(values, k, grid, conditions)
+            total: NDArray[numpy.float64] = finite_volume.diffusion_2d(values, k, grid, conditions)
             if velocity is not None:
                 total = total + finite_volume.advection_2d(values, velocity[0], velocity[1],
                                                            grid, conditions)
-        else:
-            sides = (conditions["left"], conditions["right"])
-            total = finite_volume.diffusion_1d(values, k, grid, *sides)
-            if velocity is not None:
-                total = total + finite_volume.advection_1d(values, velocity[0], grid, *sides)
-        result: NDArray[numpy.float64] = (total + source(t, values)) / capacity
+            return total
+        sides = (conditions["left"], conditions["right"])
+        total = finite_volume.diffusion_1d(values, k, grid, *sides)
+        if velocity is not None:
+            total = total + finite_volume.advection_1d(values, velocity[0], grid, *sides)
+        return total
+
+    def rhs(t: float, values: NDArray[numpy.float64]) -> NDArray[numpy.float64]:
+        result: NDArray[numpy.float64] = (transport(values, k) + source(t, values)) / capacity
         return result
 
     if plan.method is Method.STIFF:
@@ -526,18 +531,7 @@ def _field(
         def nonlinear(t: float, flat: NDArray[numpy.float64]) -> NDArray[numpy.float64]:
             values = flat.reshape(shape)
             at = {**here, T: start + t, u: values}
-            k_now = _pointwise(diffusivity, at, shape)
-            if two:
-                total = finite_volume.diffusion_2d(values, k_now, grid, conditions)
-                if velocity is not None:
-                    total = total + finite_volume.advection_2d(values, velocity[0], velocity[1],
-                                                               grid, conditions)
-            else:
-                sides = (conditions["left"], conditions["right"])
-                total = finite_volume.diffusion_1d(values, k_now, grid, *sides)
-                if velocity is not None:
-                    total = total + finite_volume.advection_1d(values, velocity[0], grid,
-                                                               *sides)
+            total = transport(values, _pointwise(diffusivity, at, shape))
             rate: NDArray[numpy.float64] = (
                 (total + source(t, values)) / _pointwise(field.capacity, at, shape)).ravel()
             return rate

@@ -16,7 +16,12 @@ from __future__ import annotations
 import sympy
 
 from scalebridge.composer.ir import DerivedIR, MotionIR, StateIR, T, X, Y
-from scalebridge.composer.support import inline_derived, symbol_of, unsupported
+from scalebridge.composer.support import (
+    initial_expression,
+    inline_derived,
+    symbol_of,
+    unsupported,
+)
 from scalebridge.diagnostics import Diagnostic
 from scalebridge.model.analysis import si_value
 from scalebridge.model.junctions import formula_expression, si_expression
@@ -78,13 +83,6 @@ def lower_motion(
 
 
 def _velocity(model: Model, variable: Variable, state: StateIR) -> sympy.Expr:
-    """The initial velocity (SI expression of x); numbers are in the field's unit per second."""
-    given = variable.initial_velocity
-    if given is None:
-        return sympy.Integer(0)
-    if isinstance(given, float):
-        return sympy.Float(given * state.scale)
-    expr = formula_expression(model, given)
-    if not given.bindings and not given.formula.unit_literals:
-        expr = expr * sympy.Float(state.scale)
-    return expr
+    """The initial velocity (SI expression of x); numbers are in the field's unit per second
+    (a rate of change: the unit's scale applies, its offset does not)."""
+    return initial_expression(model, variable.initial_velocity, state.scale, 0.0)

@@ -10,15 +10,19 @@ from scalebridge.composer.ir import (
     DerivedIR,
 )
 from scalebridge.diagnostics import Code, Diagnostic
+from scalebridge.model.junctions import formula_expression
 from scalebridge.model.types import (
     IRI,
+    BoundFormula,
     DistributionKind,
+    Model,
     Variable,
 )
 
 __all__ = [
     "QUDT_UNIT",
     "declared_value",
+    "initial_expression",
     "inline_derived",
     "symbol_of",
     "unit_parts",
@@ -74,4 +78,19 @@ def inline_derived(expr: sympy.Expr, derived: Iterable[DerivedIR]) -> sympy.Expr
         if replaced == expr:
             return expr
         expr = replaced
+    return expr
+
+
+def initial_expression(model: Model, given: float | BoundFormula | None, scale: float,
+                       offset: float) -> sympy.Expr:
+    """An initial value (or velocity) as an SI expression: a number, or a formula of numbers
+    alone, is in the declared unit (``scale``, ``offset``); a formula with names is SI already;
+    absent is zero."""
+    if given is None:
+        return sympy.Integer(0)
+    if isinstance(given, float):
+        return sympy.Float(given * scale + offset)
+    expr = formula_expression(model, given)
+    if not given.bindings and not given.formula.unit_literals:
+        expr = expr * sympy.Float(scale) + sympy.Float(offset)
     return expr
