@@ -121,9 +121,6 @@ def build_rates(
             problems.append(unsupported("the field of this balance has no domain", equation.iri))
         elif domain.kind is DomainKind.COMPARTMENT:
             (steady if equation.steady else lumped).append(equation)
-        elif equation.steady:
-            problems.append(unsupported("steady balances of fields on grids are not lowered "
-                                        "yet", equation.iri))
         elif domain.kind in (DomainKind.INTERVAL, DomainKind.RECTANGLE):
             gridded.append(equation)
         else:
@@ -317,6 +314,9 @@ def _field_problem(
                 ambient=si(condition.ambient),
             )
         )
+    if equation.steady and velocity is not None:
+        problems.append(unsupported("advection in a steady balance on a grid is not lowered "
+                                    "yet", equation.iri))
     for found_boundary in boundaries:
         given = (found_boundary.value, found_boundary.flux, found_boundary.coefficient,
                  found_boundary.ambient)
@@ -335,6 +335,7 @@ def _field_problem(
             source=source,
             boundaries=tuple(sorted(boundaries, key=lambda b: b.side)),
             source_linear=source_linear,
+            steady=equation.steady,
         ),
         problems,
     )

@@ -401,7 +401,9 @@ def _field(  # noqa: PLR0917 - the writer, where it is, what it writes
     unpacked = ("x, y" if two else "x") if explicit else ("_x, _y" if two else "_x")
     w(f"grid, {unpacked}, s = setup_{tag}(p)", 1)
     w("u0 = s['initial'] if initial is None else initial", 1)
-    if plan.method is Method.STIFF:
+    if plan.method is Method.STEADY:
+        _steady_field_solve(w, tag, submodel, field, pointwise)
+    elif plan.method is Method.STIFF:
         _stiff_field_solve(w, tag, submodel, field, pointwise)
     elif plan.method is Method.IMPLICIT:
         if two:
@@ -459,6 +461,34 @@ def _transport(w: _Writer, field: FieldProblemIR, k: str) -> None:
     w(f"total = finite_volume.diffusion_1d(u, {k}, grid, {bcs})", 2)
     if field.velocity is not None:
         w(f"total = total + finite_volume.advection_1d(u, s['velocity'][0], grid, {bcs})", 2)
+
+
+def _steady_field_solve(
+    w: _Writer, tag: str, submodel: SubmodelIR, field: FieldProblemIR, printer: SolverPrinter
+) -> None:
+    """The body of solve_ for a steady field: 0 = div(k grad u) + source(u), solved by sparse
+    solves of the problem linearised at the last iterate (exact at once when it is linear)."""
+    two = len(field.grid.cells) == 2
+    u = sympy.Symbol(field.state, real=True)
+    k = field.diffusivity if field.diffusivity is not None else sympy.Integer(0)
+    coords = "x, y" if two else "x"
+    w("shape = u0.shape", 1)
+    w("t = start", 1)
+    w("def linearised(values):", 1)
+    w("u = values.reshape(shape)", 2)
+    w(f"k = numpy.broadcast_to(numpy.asarray({printer.doprint(k)}, dtype=float), shape)", 2)
+    w(f"slope = numpy.broadcast_to(numpy.asarray({printer.doprint(sympy.diff(field.source, u))}"
+      ", dtype=float), shape)", 2)
+    w(f"rest = source_{tag}(t, u, p, {coords}) - slope * u", 2)
+    if two:
+        w("a, b = finite_volume.diffusion_matrix_2d(k, grid, s['boundaries'])", 2)
+    else:
+        w("a, b = finite_volume.diffusion_matrix_1d_sparse(k, grid, s['boundaries']['left'], "
+          "s['boundaries']['right'])", 2)
+    w("return a + scipy.sparse.diags(slope.ravel()), -(b + rest.ravel())", 2)
+    w(f"u = static.solve_linearised(linearised, u0.ravel(), submodel={submodel.name!r}, "
+      f"field={field.state!r})", 1)
+    w("found = numpy.broadcast_to(u.reshape(shape), (len(times),) + shape).copy()", 1)
 
 
 def _stiff_field_solve(

@@ -525,6 +525,27 @@ def _field(
         result: NDArray[numpy.float64] = (transport(values, k) + source(t, values)) / capacity
         return result
 
+    if plan.method is Method.STEADY:
+        coefficient = field.diffusivity if field.diffusivity is not None else sympy.Integer(0)
+        derivative = sympy.diff(field.source, u)
+
+        def linearised(flat: NDArray[numpy.float64]
+                       ) -> tuple[scipy.sparse.csr_matrix, NDArray[numpy.float64]]:
+            values = flat.reshape(shape)
+            at = {**here, T: start, u: values}
+            slope_now = _pointwise(derivative, at, shape)
+            rest = _pointwise(field.source, at, shape) - slope_now * values
+            k_now = _pointwise(coefficient, at, shape)
+            if two:
+                a, b = finite_volume.diffusion_matrix_2d(k_now, grid, conditions)
+            else:
+                a, b = finite_volume.diffusion_matrix_1d_sparse(
+                    k_now, grid, conditions["left"], conditions["right"])
+            return a + scipy.sparse.diags(slope_now.ravel()), -(b + rest.ravel())
+
+        solution = static.solve_linearised(linearised, initial.ravel(), submodel=submodel.name,
+                                           field=field.state)
+        return numpy.broadcast_to(solution.reshape(shape), (len(times), *shape)).copy()
     if plan.method is Method.STIFF:
         diffusivity = field.diffusivity if field.diffusivity is not None else sympy.Integer(0)
 

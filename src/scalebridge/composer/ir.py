@@ -59,6 +59,7 @@ class Method(StrEnum):
     IMPLICIT = "implicit"  # theta method (backward Euler) on a linear field problem
     EXPLICIT = "explicit"  # forward Euler at a stable step
     VERLET = "verlet"  # velocity Verlet: an equation of motion (a chain, a bar)
+    STEADY = "steady"  # a steady field: sparse solves, repeated while k(u) or the source bend
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +187,7 @@ class FieldProblemIR:
     source: sympy.Expr
     boundaries: tuple[BoundaryIR, ...]
     source_linear: bool
+    steady: bool = False  # 0 = div(k grad u) + source: no capacity, no time
 
     @property
     def nonlinear_coefficients(self) -> bool:

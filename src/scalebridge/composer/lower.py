@@ -306,6 +306,11 @@ _LARGEST_LU = 512 * 512
 def schedule(model: Model, submodel: Submodel, balances: Balances,
              fastest: float | None) -> tuple[ScheduleIR | None, list[Diagnostic]]:
     """Duration, output interval, step and method of a submodel."""
+    if balances.fields and all(f.steady for f in balances.fields):
+        return ScheduleIR(0.0, 1.0, None, Method.STEADY), []  # one solution, at t = 0
+    if any(f.steady for f in balances.fields):
+        return None, [unsupported("a submodel mixes steady and transient fields; put the "
+                                  "steady ones in a submodel of their own", submodel.iri)]
     duration = si_value(model, submodel.duration) or si_value(model, model.duration)
     if duration is None and submodel.time_scale is not None:
         duration = si_value(model, submodel.time_scale.extent)  # one run of a fine model

@@ -16,15 +16,18 @@ Example
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 
 import numpy as np
 import scipy.optimize
+import scipy.sparse
+import scipy.sparse.linalg
 from numpy.typing import ArrayLike, NDArray
 
 from scalebridge.solvers.errors import NumericalFailure
 
-__all__ = ["minimise", "relax", "solve_scalar", "solve_system"]
+__all__ = ["minimise", "relax", "solve_linearised", "solve_scalar", "solve_system"]
 
 FloatArray = NDArray[np.float64]
 
@@ -235,3 +238,58 @@ def relax(
             return x
     raise NumericalFailure(f"the relaxation of '{name}' did not converge in {max_iterations} "
                            "Newton steps", field=name)
+
+
+Linearisation = Callable[[FloatArray], tuple[scipy.sparse.sparray | scipy.sparse.spmatrix,
+                                              FloatArray]]
+
+
+def solve_linearised(
+    linearised: Linearisation,
+    guess: ArrayLike,
+    *,
+    tol: float = 1e-12,
+    max_iter: int = 200,
+    submodel: str | None = None,
+    field: str | None = None,
+) -> FloatArray:
+    """The ``u`` with ``A(u) u = r(u)``, by solving the linear system again at each iterate.
+
+    ``linearised(u)`` returns the sparse matrix ``A`` and the right-hand side ``r`` of the
+    problem linearised at ``u`` (a steady balance: the diffusion matrix with the coefficients
+    at ``u``, the source's slope on the diagonal, the rest on the right).  A linear problem is
+    solved exactly in the first step (the second confirms it); a coefficient k(u) makes this a
+    Picard iteration, which stops when the update is below ``tol`` times the largest value.
+    A singular system (only Neumann or periodic sides fix u up to a constant) or no
+    convergence within ``max_iter`` steps raises :class:`NumericalFailure`.
+
+    Example
+    -------
+    >>> import scipy.sparse
+    >>> step = lambda u: (scipy.sparse.csr_array([[2.0]]), np.array([4.0]))  # 2 u = 4
+    >>> solve_linearised(step, [0.0]).tolist()
+    [2.0]
+    """
+    u = np.array(guess, dtype=np.float64).ravel()
+    for _ in range(max_iter):
+        matrix, right = linearised(u)
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", scipy.sparse.linalg.MatrixRankWarning)
+            try:
+                found = np.asarray(
+                    scipy.sparse.linalg.spsolve(scipy.sparse.csc_array(matrix), right),
+                    dtype=np.float64).ravel()
+            except RuntimeError:  # SuperLU: "Factor is exactly singular"
+                found = np.full_like(u, np.nan)
+        if not np.all(np.isfinite(found)):
+            raise NumericalFailure(
+                "the steady problem is singular or has no finite solution (with only Neumann "
+                "or periodic sides a balance fixes its field only up to a constant)",
+                submodel=submodel, field=field)
+        change = float(np.max(np.abs(found - u), initial=0.0))
+        u = found
+        if change <= tol * max(1.0, float(np.max(np.abs(u), initial=0.0))):
+            return u
+    raise NumericalFailure(
+        f"the steady problem did not converge in {max_iter} linearised steps (last change "
+        f"{change:.3g})", submodel=submodel, field=field)
