@@ -23,19 +23,23 @@ from scalebridge.files import write_atomic
 
 __all__ = ["local_name", "plot_submodel", "time_axis"]
 
-_TIME_UNITS = ((86400.0 * 2, 86400.0, "d"), (3600.0 * 2, 3600.0, "h"), (120.0, 60.0, "min"))
+_TIME_UNITS = (
+    (86400.0 * 2, 86400.0, "d"), (3600.0 * 2, 3600.0, "h"), (120.0, 60.0, "min"),
+    (1.0, 1.0, "s"), (1e-3, 1e-3, "ms"), (1e-6, 1e-6, "µs"), (1e-9, 1e-9, "ns"),
+    (1e-12, 1e-12, "ps"),
+)
 
 
 def time_axis(duration: float) -> tuple[float, str]:
     """(seconds per display unit, its symbol) for a run of ``duration`` seconds.
 
-    >>> time_axis(86400.0)
-    (3600.0, 'h')
+    >>> time_axis(86400.0), time_axis(2e-11)
+    ((3600.0, 'h'), (1e-12, 'ps'))
     """
     for threshold, seconds, symbol in _TIME_UNITS:
         if duration >= threshold:
             return seconds, symbol
-    return 1.0, "s"
+    return 1.0, "s"  # zero (a steady solution) or below a picosecond
 
 
 def _save(figure: Figure, path: Path) -> Path:
