@@ -41,3 +41,12 @@ def test_the_example_passes_the_patch_test_and_the_pulse_crosses(tmp_path: Path)
     arrays = numpy.load(outcome.directory / "results.npz")
     chain = arrays["atoms/u_a"]  # declared unit m
     assert numpy.max(numpy.abs(chain[-1])) > 0.95 * 0.01 * A  # the pulse arrived whole
+
+
+def test_a_set_value_that_breaks_the_handshake_is_reported_not_raised(tmp_path: Path) -> None:
+    outcome = run_files([EXAMPLE / "model.ttl"], out=tmp_path / "out", reasoner=False,
+                        overrides={"m_atom": -1.0})
+    assert not outcome.ok
+    (finding,) = [d for d in outcome.report if d.code is Code.STRUCTURE_HANDSHAKE]
+    assert "mass" in finding.message
+    assert not (tmp_path / "out").exists()  # nothing written

@@ -43,7 +43,7 @@ import numpy
 import rdflib
 from numpy.typing import NDArray
 
-from scalebridge.composer import Composition, compose_files
+from scalebridge.composer import Composition, compose_files, patch_test
 from scalebridge.composer.ir import EnergyIR, ProgramIR, constant_derived
 from scalebridge.diagnostics import Code, Diagnostic, Report
 from scalebridge.files import replace_directory, staging_directory, write_atomic
@@ -136,6 +136,10 @@ def run_files(
                                     f"(it has: {', '.join(sorted(known)) or 'none'})")
                     for name in unknown]
         return RunOutcome(Report((*composition.report, *problems)), composition=composition)
+    if overrides:  # values the validation never saw: a handshake is checked again with them
+        problems = patch_test(program, overrides=overrides)
+        if problems:
+            return RunOutcome(Report((*composition.report, *problems)), composition=composition)
     target = Path(out) if out is not None else Path("results") / Path(paths[0]).stem
     staging = staging_directory(target)
     try:

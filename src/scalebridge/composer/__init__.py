@@ -18,7 +18,7 @@ Example
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -112,17 +112,19 @@ def compose_files(
 GHOST_FORCE_LIMIT = 1e-10
 
 
-def patch_test(program: ProgramIR, strain: float = 1e-3) -> list[Diagnostic]:
+def patch_test(program: ProgramIR, strain: float = 1e-3,
+               overrides: Mapping[str, float] | None = None) -> list[Diagnostic]:
     """The handshake patch test: under a homogeneous ``strain`` every interior particle and
     node of a consistent handshake is in equilibrium; ghost forces above
-    :data:`GHOST_FORCE_LIMIT` of the bond force are an error at the handshake bridge."""
+    :data:`GHOST_FORCE_LIMIT` of the bond force are an error at the handshake bridge.
+    ``overrides`` are parameter values in declared units (``run --set``)."""
     if program.coupling is None or program.coupling.handshake is None:
         return []
     from scalebridge.composer.interpret import handshake_system, parameter_values
 
     joint = program.coupling.handshake
     try:
-        system = handshake_system(program, parameter_values(program))
+        system = handshake_system(program, parameter_values(program, overrides))
         ghosts = numpy.abs(system.ghost_forces(strain))
     except ValueError as problem:  # the solver's checks of the geometry, masses and weights
         return [Diagnostic.make(
