@@ -85,16 +85,69 @@ def test_a_heat_source_gives_the_parabola(tmp_path: Path) -> None:
     assert all(order == pytest.approx(2.0, abs=0.05) for order in orders), errors
 
 
-def test_only_neumann_sides_are_a_clear_failure_not_a_crash(tmp_path: Path) -> None:
-    text = STEADY.replace("sb:condition [ a sb:Dirichlet ; sb:boundaryValue :T_cold ]",
-                          "sb:condition [ a sb:Neumann ; sb:flux [ sb:value 0.0 ; "
-                          "sb:unit unit:W-PER-M2 ] ]")
-    text = text.replace("sb:condition [ a sb:Dirichlet ; sb:boundaryValue :T_hot ]",
-                        "sb:condition [ a sb:Neumann ; sb:flux [ sb:value 0.0 ; "
-                        "sb:unit unit:W-PER-M2 ] ]")
-    model = tmp_path / "floating.ttl"
+def _insulated(text: str) -> str:
+    for side in ("T_cold", "T_hot"):
+        text = text.replace(f"sb:condition [ a sb:Dirichlet ; sb:boundaryValue :{side} ]",
+                            "sb:condition [ a sb:Neumann ; sb:flux [ sb:value 0.0 ; "
+                            "sb:unit unit:W-PER-M2 ] ]")
+    return text
+
+
+def test_insulated_without_sources_keeps_its_level(tmp_path: Path) -> None:
+    # Only Neumann sides: u is fixed up to a constant, which the initial value sets.
+    _program, module = _module(tmp_path, _insulated(STEADY))
+    numpy.testing.assert_allclose(module.run()["rod_model"][1]["T"][0], T_COLD, rtol=1e-12)
+
+
+def test_insulated_with_a_source_has_no_steady_state_and_says_so(tmp_path: Path) -> None:
+    text = _insulated(STEADY).replace(
+        "sb:hasTerm [ a sb:Diffusion ; sb:coefficient :k ] .",
+        "sb:hasTerm [ a sb:Diffusion ; sb:coefficient :k ] , [ a sb:Source ; sb:expression "
+        "\"q\" ] .\n:q a sb:Parameter ; sb:value 1.0e3 ; sb:unit unit:W-PER-M3 .")
+    model = tmp_path / "heated.ttl"
     model.write_text(text, encoding="utf-8")
     outcome = run_files([model], out=tmp_path / "out", reasoner=False)
     assert not outcome.ok
     (failure,) = [d for d in outcome.report if d.code is Code.RUN_NUMERICAL_FAILURE]
-    assert "singular" in failure.message and "rod_model" in failure.message
+    assert "do not" in failure.message and "rod_model" in failure.message
+
+
+CELL = """
+@prefix sb:   <https://w3id.org/scalebridge/ontology#> .
+@prefix unit: <http://qudt.org/vocab/unit/> .
+@prefix :     <https://example.org/cell#> .
+:cell_model a sb:Submodel ; sb:onDomain :cell ; sb:hasEquation :conduction ;
+    sb:hasRelation :layers .
+:cell a sb:Interval ; sb:length :W ; sb:cells 40 ;
+    sb:boundary [ a sb:Boundary ; sb:at sb:Left ; sb:condition [ a sb:Periodic ] ] ,
+                [ a sb:Boundary ; sb:at sb:Right ; sb:condition [ a sb:Periodic ;
+                  sb:level [ sb:expression "G * W" ; sb:unit unit:K ] ] ] .
+:theta a sb:Field ; sb:on :cell ; sb:unit unit:K ; sb:initialValue 0.0 .
+:W a sb:Parameter ; sb:value 1.0e-3 ; sb:unit unit:M .
+:G a sb:Parameter ; sb:value 1000.0 ; sb:unit unit:K-PER-M .
+:k_a a sb:Parameter ; sb:value 1.0 ; sb:unit unit:W-PER-M-K .
+:k_b a sb:Parameter ; sb:value 10.0 ; sb:unit unit:W-PER-M-K .
+:x_ab a sb:Parameter ; sb:value 0.3e-3 ; sb:unit unit:M .
+:rho_c a sb:Parameter ; sb:value 1.0e6 ; sb:unit unit:J-PER-M3-K .
+:k a sb:AlgebraicVariable ; sb:unit unit:W-PER-M-K .
+:layers a sb:AlgebraicRelation ; sb:defines :k ; sb:expression "piecewise(x < x_ab, k_a, k_b)" .
+:conduction a sb:Equation ; sb:steadyStateOf :theta ; sb:capacity :rho_c ;
+    sb:hasTerm [ a sb:Diffusion ; sb:coefficient :k ] .
+"""
+
+
+def test_a_periodic_cell_under_a_mean_gradient_gives_the_series_conductivity(
+        tmp_path: Path) -> None:
+    # Two layers across the gradient: the flux is uniform and k_eff = W / sum(d_i / k_i).
+    program, module = _module(tmp_path, CELL, "cell")
+    theta = module.run()["cell_model"][1]["theta"][0]
+    dx, gradient = 1.0e-3 / 40, 1000.0
+    k = numpy.where((numpy.arange(40) + 0.5) * dx < 0.3e-3, 1.0, 10.0)
+    face_k = 2 * k[:-1] * k[1:] / (k[:-1] + k[1:])
+    flux = -face_k * numpy.diff(theta) / dx  # W/m^2 at the interior faces
+    wrap = -(2 * k[-1] * k[0] / (k[-1] + k[0])) * (theta[0] + gradient * 1e-3 - theta[-1]) / dx
+    assert numpy.ptp(numpy.append(flux, wrap)) <= 1e-9 * abs(wrap)  # divergence-free
+    effective = -wrap / gradient
+    assert effective == pytest.approx(1.0 / (0.3 / 1.0 + 0.7 / 10.0), rel=1e-12)
+    interpreted = interpret(program)["cell_model"][1]["theta"][0]
+    assert numpy.max(numpy.abs(theta - interpreted)) <= 1e-12

@@ -314,6 +314,10 @@ def _field_problem(
                 ambient=si(condition.ambient),
             )
         )
+    if velocity is not None and any(b.kind == "periodic" and b.value is not None
+                                    for b in boundaries):
+        problems.append(unsupported("advection across periodic sides with levels (a jump) is "
+                                    "not lowered", domain.iri))
     if equation.steady and velocity is not None:
         problems.append(unsupported("advection in a steady balance on a grid is not lowered "
                                     "yet", equation.iri))

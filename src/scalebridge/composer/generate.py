@@ -463,6 +463,14 @@ def _transport(w: _Writer, field: FieldProblemIR, k: str) -> None:
         w(f"total = total + finite_volume.advection_1d(u, s['velocity'][0], grid, {bcs})", 2)
 
 
+def _floating(field: FieldProblemIR) -> bool:
+    """True when nothing fixes the level of a steady field: only Neumann and periodic sides,
+    and a source that does not depend on the field."""
+    u = sympy.Symbol(field.state, real=True)
+    return (all(b.kind in ("neumann", "periodic") for b in field.boundaries)
+            and u not in field.source.free_symbols)
+
+
 def _steady_field_solve(
     w: _Writer, tag: str, submodel: SubmodelIR, field: FieldProblemIR, printer: SolverPrinter
 ) -> None:
@@ -486,8 +494,9 @@ def _steady_field_solve(
         w("a, b = finite_volume.diffusion_matrix_1d_sparse(k, grid, s['boundaries']['left'], "
           "s['boundaries']['right'])", 2)
     w("return a + scipy.sparse.diags(slope.ravel()), -(b + rest.ravel())", 2)
-    w(f"u = static.solve_linearised(linearised, u0.ravel(), submodel={submodel.name!r}, "
-      f"field={field.state!r})", 1)
+    gauge = _floating(field)
+    w(f"u = static.solve_linearised(linearised, u0.ravel(), gauge={gauge!r}, "
+      f"submodel={submodel.name!r}, field={field.state!r})", 1)
     w("found = numpy.broadcast_to(u.reshape(shape), (len(times),) + shape).copy()", 1)
 
 
@@ -581,6 +590,8 @@ def _condition(printer: SolverPrinter, boundary: BoundaryIR) -> str:
         return f"boundaries.neumann({value(boundary.flux)})"
     if boundary.kind == "robin":
         return f"boundaries.robin({value(boundary.coefficient)}, {value(boundary.ambient)})"
+    if boundary.value is not None:  # the level: periodic up to a jump between the two sides
+        return f"boundaries.periodic({value(boundary.value)})"
     return "boundaries.periodic()"
 
 

@@ -448,6 +448,8 @@ def _condition(boundary: BoundaryIR, env: Mapping[sympy.Symbol, Value]
         return boundaries.neumann(value(boundary.flux))
     if boundary.kind == "robin":
         return boundaries.robin(value(boundary.coefficient), value(boundary.ambient))
+    if boundary.value is not None:
+        return boundaries.periodic(value(boundary.value))
     return boundaries.periodic()
 
 
@@ -543,8 +545,10 @@ def _field(
                     k_now, grid, conditions["left"], conditions["right"])
             return a + scipy.sparse.diags(slope_now.ravel()), -(b + rest.ravel())
 
-        solution = static.solve_linearised(linearised, initial.ravel(), submodel=submodel.name,
-                                           field=field.state)
+        floating = (all(b.kind in ("neumann", "periodic") for b in field.boundaries)
+                    and u not in field.source.free_symbols)
+        solution = static.solve_linearised(linearised, initial.ravel(), gauge=floating,
+                                           submodel=submodel.name, field=field.state)
         return numpy.broadcast_to(solution.reshape(shape), (len(times), *shape)).copy()
     if plan.method is Method.STIFF:
         diffusivity = field.diffusivity if field.diffusivity is not None else sympy.Integer(0)

@@ -32,7 +32,8 @@ def uses_stencil_kernel(problem: FieldProblemIR, method: Method) -> bool:
         return False
     if problem.velocity is not None or not problem.source_linear:
         return False
-    if {b.kind for b in problem.boundaries} != {"periodic"} or len(problem.boundaries) != 4:
+    if {b.kind for b in problem.boundaries} != {"periodic"} or len(problem.boundaries) != 4 or any(
+            b.value is not None for b in problem.boundaries):  # levels: periodic up to a jump
         return False
     varying = {X, Y, T, sympy.Symbol(problem.state, real=True)}
     u = sympy.Symbol(problem.state, real=True)

@@ -831,6 +831,7 @@ class _Builder:
             kind=kind,
             value=self.quantity(target, SB.boundaryValue)
             if kind is ConditionKind.DIRICHLET
+            else self.quantity(target, SB.level) if kind is ConditionKind.PERIODIC
             else None,
             flux=self.quantity(target, SB.flux) if kind is ConditionKind.NEUMANN else None,
             coefficient=self.quantity(target, SB.coefficient)

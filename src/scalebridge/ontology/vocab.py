@@ -141,6 +141,7 @@ class SB(DefinedNamespace):
     joins: URIRef
     length: URIRef
     lengthScale: URIRef
+    level: URIRef
     logStandardDeviation: URIRef
     lowerBound: URIRef
     mass: URIRef

@@ -50,7 +50,9 @@ class AxisFaces:
     The gradient flux ``k du/dn`` at interior face f (between cells f-1 and f) is
     ``interior[f-1] * (u[f] - u[f-1])``.  At the two boundary faces the flux density *into* the
     domain is affine in the adjacent cell value: ``slope * u_cell + offset``.  For periodic
-    pairs ``wrap`` is the conductance of the face joining the last cell to the first.
+    pairs ``wrap`` is the conductance of the face joining the last cell to the first, and
+    ``jump`` the increase of u over one period (the high side's level minus the low side's):
+    across that face the first cell stands at ``u[0] + jump``.
     """
 
     interior: FloatArray  # (n - 1, ...)
@@ -59,6 +61,7 @@ class AxisFaces:
     low_offset: FloatArray
     high_slope: FloatArray
     high_offset: FloatArray
+    jump: FloatArray | float = 0.0
 
 
 def harmonic(a: FloatArray, b: FloatArray) -> FloatArray:
@@ -134,7 +137,10 @@ def axis_faces(
     if check_periodic_pair(low, high, names):
         wrap = harmonic(k_cells[-1], k_cells[0]) / spacing
         zero = np.zeros_like(k_cells[0])
-        return AxisFaces(interior, wrap, zero, zero, zero, zero)
+        shape = np.shape(k_cells[0])
+        jump = (side_values(high, "value", shape, names[1])
+                - side_values(low, "value", shape, names[0]))
+        return AxisFaces(interior, wrap, zero, zero, zero, zero, jump)
     low_slope, low_offset = _boundary_face(low, k_cells[0], half, names[0])
     high_slope, high_offset = _boundary_face(high, k_cells[-1], half, names[1])
     return AxisFaces(interior, None, low_slope, low_offset, high_slope, high_offset)
@@ -145,7 +151,7 @@ def gradient_fluxes(u: FloatArray, faces: AxisFaces) -> FloatArray:
     q = np.empty((u.shape[0] + 1, *u.shape[1:]))
     q[1:-1] = faces.interior * (u[1:] - u[:-1])
     if faces.wrap is not None:
-        q[0] = q[-1] = faces.wrap * (u[0] - u[-1])
+        q[0] = q[-1] = faces.wrap * (u[0] + faces.jump - u[-1])
     else:
         # At the low face the inflow runs along +n, so k du/dn = -(flux into the domain);
         # at the high face the inflow runs along -n, so k du/dn = +(flux into the domain).

@@ -61,6 +61,9 @@ def _advective_fluxes(
     # Upwind: the face carries the value of the cell the flow comes from.
     flux[1:-1] = velocity * (u[:-1] if velocity >= 0.0 else u[1:])
     if check_periodic_pair(low, high, names):
+        if np.any(np.asarray(low.value) != np.asarray(high.value)):
+            raise ValueError("advection needs a plainly periodic pair: the "
+                             f"{names[0]} and {names[1]} levels differ")
         flux[0] = flux[-1] = velocity * (u[-1] if velocity >= 0.0 else u[0])
         return flux
     side_shape = u.shape[1:]

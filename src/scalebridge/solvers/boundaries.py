@@ -143,15 +143,21 @@ def robin(coefficient: SideValue, ambient: SideValue) -> BoundaryCondition:
     return BoundaryCondition("robin", coefficient=coefficient, ambient=ambient)
 
 
-def periodic() -> BoundaryCondition:
+def periodic(level: SideValue = 0.0) -> BoundaryCondition:
     """Join this side to the opposite one (which must be periodic too).
+
+    The field is periodic up to the difference of the two sides' ``level``s (units of the
+    field): u at the high side (right, top) = u at the low side + level_high - level_low, so
+    levels 0 and G W impose a mean gradient G on a periodic cell of width W (a representative
+    volume under an imposed average gradient).  Equal levels, the default, are plain
+    periodicity.
 
     Example
     -------
-    >>> periodic().kind
-    'periodic'
+    >>> periodic().kind, periodic(2.0).value
+    ('periodic', 2.0)
     """
-    return BoundaryCondition("periodic")
+    return BoundaryCondition("periodic", value=level)
 
 
 def check_periodic_pair(

@@ -202,6 +202,9 @@ def diffusion_matrix_1d_sparse(
     b = np.zeros(n)
     b[0] += faces.low_offset / grid.dx
     b[-1] += faces.high_offset / grid.dx
+    if faces.wrap is not None:  # the first cell seen across the wrap face stands at u + jump
+        b[0] -= faces.wrap * faces.jump / grid.dx
+        b[-1] += faces.wrap * faces.jump / grid.dx
     return entries.csr(n), b
 
 
@@ -334,13 +337,16 @@ def diffusion_matrix_2d(
     b = np.zeros((nx, ny))
     for faces, cells, spacing in ((x_faces, index, grid.dx), (y_faces, index.T, grid.dy)):
         entries.couple(cells[:-1], cells[1:], faces.interior / spacing)
+        # b is viewed with the axis of interest first, like ``cells``.
+        view = b if cells is index else b.T
         if faces.wrap is not None:
             entries.couple(cells[-1], cells[0], faces.wrap / spacing)
+            # the first cell seen across the wrap face stands at u + jump
+            view[0] -= faces.wrap * faces.jump / spacing
+            view[-1] += faces.wrap * faces.jump / spacing
             continue
         entries.diagonal(cells[0], faces.low_slope / spacing)
         entries.diagonal(cells[-1], faces.high_slope / spacing)
-        # b is viewed with the axis of interest first, like ``cells``.
-        view = b if cells is index else b.T
         view[0] += faces.low_offset / spacing
         view[-1] += faces.high_offset / spacing
     return entries.csr(nx * ny), b.ravel()

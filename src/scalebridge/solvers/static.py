@@ -250,6 +250,7 @@ def solve_linearised(
     *,
     tol: float = 1e-12,
     max_iter: int = 200,
+    gauge: bool = False,
     submodel: str | None = None,
     field: str | None = None,
 ) -> FloatArray:
@@ -263,6 +264,11 @@ def solve_linearised(
     A singular system (only Neumann or periodic sides fix u up to a constant) or no
     convergence within ``max_iter`` steps raises :class:`NumericalFailure`.
 
+    With ``gauge`` (only Neumann or periodic sides, no reaction: u is fixed up to a constant)
+    the first unknown keeps its value from ``guess`` in place of its equation, which the others
+    imply when the problem has a solution; a final check of every equation reports the case
+    where it has none (sources and boundary fluxes that do not balance).
+
     Example
     -------
     >>> import scipy.sparse
@@ -271,8 +277,13 @@ def solve_linearised(
     [2.0]
     """
     u = np.array(guess, dtype=np.float64).ravel()
+    level = float(u[0])
     for _ in range(max_iter):
-        matrix, right = linearised(u)
+        full, right = linearised(u)
+        matrix = _pinned(full, 0) if gauge else full
+        if gauge:
+            right = np.array(right, dtype=np.float64)
+            right[0] = level
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", scipy.sparse.linalg.MatrixRankWarning)
             try:
@@ -289,7 +300,34 @@ def solve_linearised(
         change = float(np.max(np.abs(found - u), initial=0.0))
         u = found
         if change <= tol * max(1.0, float(np.max(np.abs(u), initial=0.0))):
+            if gauge:
+                _check_balanced(full, linearised(u)[1], u, submodel, field)
             return u
     raise NumericalFailure(
         f"the steady problem did not converge in {max_iter} linearised steps (last change "
         f"{change:.3g})", submodel=submodel, field=field)
+
+
+def _pinned(matrix: scipy.sparse.sparray | scipy.sparse.spmatrix, row: int
+            ) -> scipy.sparse.csr_array:
+    """``matrix`` with equation ``row`` replaced by ``u[row] = (its right-hand side)``."""
+    entries = scipy.sparse.coo_array(matrix)
+    keep = entries.row != row
+    rows = np.concatenate([entries.row[keep], [row]])
+    cols = np.concatenate([entries.col[keep], [row]])
+    data = np.concatenate([entries.data[keep], [1.0]])
+    return scipy.sparse.csr_array((data, (rows, cols)), shape=entries.shape)
+
+
+def _check_balanced(matrix: scipy.sparse.sparray | scipy.sparse.spmatrix, right: FloatArray,
+                    u: FloatArray, submodel: str | None, field: str | None) -> None:
+    """Every equation, the replaced one included, must hold: else the problem has no steady
+    state (what enters through sources and sides does not balance what leaves)."""
+    residual = np.asarray(matrix @ u, dtype=np.float64).ravel() - right
+    scale = float(np.max(np.abs(np.asarray(abs(matrix) @ np.abs(u)).ravel()), initial=0.0))
+    scale = max(scale, float(np.max(np.abs(right), initial=0.0)), 1e-300)
+    if float(np.max(np.abs(residual), initial=0.0)) > 1e-8 * scale:
+        raise NumericalFailure(
+            "the steady problem has no solution: with only Neumann or periodic sides the "
+            "sources and the boundary fluxes must balance, and they do not",
+            submodel=submodel, field=field)

@@ -21,7 +21,8 @@ Rules
    one balance in one dimension at different scales are noted (``UNITS_CONVERTED``).
 3. Boundary conditions (``UNITS_BOUNDARY_MISMATCH``) of the field a boundary constrains
    (sb:constrains, else the domain's one field that diffusion or advection transports): a
-   Dirichlet value and a Robin ambient have the field's dimension; a Neumann flux has the
+   Dirichlet value, a Robin ambient and a periodic side's level have the field's dimension; a
+   Neumann flux has the
    balance's measure x m (amount per m^2 per s); a Robin coefficient x field has that flux's
    dimension.
 4. An initial-value formula has the field's dimension (``UNITS_INITIAL_MISMATCH``); a formula
@@ -580,6 +581,9 @@ class _UnitsCheck:
         checks: list[tuple[str, QuantitySpec | None, Measure, str, str]] = []
         if c.kind is ConditionKind.DIRICHLET:
             checks.append(("Dirichlet value", c.value, u, str(SB.boundaryValue),
+                           f"the dimension of the field {name}"))
+        elif c.kind is ConditionKind.PERIODIC:
+            checks.append(("periodic level", c.value, u, str(SB.level),
                            f"the dimension of the field {name}"))
         elif c.kind is ConditionKind.NEUMANN:
             checks.append(("Neumann flux", c.flux, flux, str(SB.flux),
