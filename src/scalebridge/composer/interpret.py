@@ -495,6 +495,12 @@ def _field(
                 a2, b2 + offset.ravel(), capacity.ravel(), initial.ravel(), dt,
                 times.tolist(), theta=1.0, submodel=submodel.name, field=field.state)
             return found.reshape((len(times), *shape))
+        if conditions["left"].kind == "periodic":  # cyclic: not tridiagonal
+            a3, b3 = finite_volume.diffusion_matrix_1d_sparse(k, grid, conditions["left"],
+                                                              conditions["right"])
+            return time_stepping.integrate_theta(
+                (a3 + scipy.sparse.diags(slope)).tocsr(), b3 + offset, capacity, initial, dt,
+                times.tolist(), theta=1.0, submodel=submodel.name, field=field.state)
         a1, b1 = finite_volume.diffusion_matrix_1d(k, grid, conditions["left"],
                                                    conditions["right"])
         a1 = a1.copy()
