@@ -410,32 +410,26 @@ def _field(  # noqa: PLR0917 - the writer, where it is, what it writes
             w("a, b = finite_volume.diffusion_matrix_2d(s['k'], grid, s['boundaries'])", 1)
             w("a = a + scipy.sparse.diags(s['slope'].ravel())", 1)
             w("b = b + s['offset'].ravel()", 1)
-            w(f"dt = (times[1] - times[0]) / numpy.ceil((times[1] - times[0]) / {plan.step!r} "
-              "- 1e-9)", 1)
-            w("found = time_stepping.integrate_theta(", 1)
+        else:
+            w("left, right = s['boundaries']['left'], s['boundaries']['right']", 1)
+            if any(b.kind == "periodic" for b in field.boundaries):
+                # a periodic pair couples the first and last cells: not tridiagonal
+                w("a, b = finite_volume.diffusion_matrix_1d_sparse(s['k'], grid, left, right)",
+                  1)
+                w("a = (a + scipy.sparse.diags(s['slope'])).tocsr()", 1)
+            else:
+                w("a, b = finite_volume.diffusion_matrix_1d(s['k'], grid, left, right)", 1)
+                w("a = a.copy()", 1)
+                w("a[1] += s['slope']", 1)
+            w("b = b + s['offset']", 1)
+        w(f"dt = (times[1] - times[0]) / numpy.ceil((times[1] - times[0]) / {plan.step!r} "
+          "- 1e-9)", 1)
+        w("found = time_stepping.integrate_theta(", 1)
+        if two:
             w("a.tocsr(), b, s['capacity'].ravel(), u0.ravel(), dt, times,", 2)
             w(f"theta=1.0, submodel={submodel.name!r}, field={name}, progress=progress)", 2)
             w("found = found.reshape((len(times),) + u0.shape)", 1)
-        elif any(b.kind == "periodic" for b in field.boundaries):
-            # a periodic pair couples the first and last cells: not tridiagonal
-            w("left, right = s['boundaries']['left'], s['boundaries']['right']", 1)
-            w("a, b = finite_volume.diffusion_matrix_1d_sparse(s['k'], grid, left, right)", 1)
-            w("a = (a + scipy.sparse.diags(s['slope'])).tocsr()", 1)
-            w("b = b + s['offset']", 1)
-            w(f"dt = (times[1] - times[0]) / numpy.ceil((times[1] - times[0]) / {plan.step!r} "
-              "- 1e-9)", 1)
-            w("found = time_stepping.integrate_theta(", 1)
-            w(f"a, b, s['capacity'], u0, dt, times, theta=1.0, submodel={submodel.name!r},", 2)
-            w(f"field={name}, progress=progress)", 2)
         else:
-            w("left, right = s['boundaries']['left'], s['boundaries']['right']", 1)
-            w("a, b = finite_volume.diffusion_matrix_1d(s['k'], grid, left, right)", 1)
-            w("a = a.copy()", 1)
-            w("a[1] += s['slope']", 1)
-            w("b = b + s['offset']", 1)
-            w(f"dt = (times[1] - times[0]) / numpy.ceil((times[1] - times[0]) / {plan.step!r} "
-              "- 1e-9)", 1)
-            w("found = time_stepping.integrate_theta(", 1)
             w(f"a, b, s['capacity'], u0, dt, times, theta=1.0, submodel={submodel.name!r},", 2)
             w(f"field={name}, progress=progress)", 2)
     else:
