@@ -139,6 +139,7 @@ class Code(StrEnum):
     STRUCTURE_OPERATOR_DOMAIN = "STRUCTURE_OPERATOR_DOMAIN"
     STRUCTURE_ORPHAN = "STRUCTURE_ORPHAN"
     STRUCTURE_HANDSHAKE = "STRUCTURE_HANDSHAKE"
+    STRUCTURE_AVERAGE_OVER = "STRUCTURE_AVERAGE_OVER"
     COMPOSE_UNSUPPORTED = "COMPOSE_UNSUPPORTED"
     COMPOSE_NO_DURATION = "COMPOSE_NO_DURATION"
     COMPOSE_INVALID_OVERRIDE = "COMPOSE_INVALID_OVERRIDE"
@@ -614,6 +615,14 @@ CATALOGUE: dict[Code, CodeInfo] = {
         "both: the chain's last particle at the overlap's far end, positive masses and "
         "stiffnesses, weights between 0 and 1. The message says which of these fails.",
         "Place the domains with sb:origin so that the blending region lies inside both."),
+    Code.STRUCTURE_AVERAGE_OVER: CodeInfo(
+        "Average over parameters that cannot be taken", _E,
+        "An average over random parameters (sb:over) is an averaging bridge with one source "
+        "and no sb:weights, over parameters of the source's submodel that each have an "
+        "sb:distribution, with a product rule of at most a million points. The message says "
+        "which of these fails.",
+        "Give each averaged parameter an sb:distribution, and average one source without "
+        "sb:weights."),
     Code.STRUCTURE_ORPHAN: CodeInfo(
         "Part not used by any submodel", _W,
         "An equation, relation or domain is declared but no submodel lists it, so it would "

@@ -1,4 +1,5 @@
-"""Plots of a run's results: the fields over time, and the conserved totals over time.
+"""Plots of a run's results: the fields and the conserved totals over time, tables a fine
+model built, what an average over parameters is made of, and energy functionals' curves.
 
 Values are shown in the units the model declared; time in seconds, minutes, hours or days,
 whichever reads best for the run's duration.  Each figure is written atomically.
@@ -18,10 +19,14 @@ import numpy
 from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
-from scalebridge.composer.ir import SubmodelIR, TabulationIR
+from scalebridge.composer.ir import EnergyIR, SubmodelIR, TabulationIR
 from scalebridge.files import write_atomic
+from scalebridge.static_results import AverageProfile
 
-__all__ = ["local_name", "plot_submodel", "time_axis"]
+__all__ = [
+    "local_name", "plot_average", "plot_energy_curves", "plot_submodel", "plot_table",
+    "time_axis",
+]
 
 _TIME_UNITS = (
     (86400.0 * 2, 86400.0, "d"), (3600.0 * 2, 3600.0, "h"), (120.0, 60.0, "min"),
@@ -127,7 +132,44 @@ def plot_table(directory: Path, table: TabulationIR, arguments: NDArray[numpy.fl
     axis.plot(arguments, values, "o-")
     axis.set_xlabel(f"{table.argument} ({table.argument_unit[0]})")
     axis.set_ylabel(f"{table.output} ({table.value_unit[0]})")
-    axis.set_title(f"bridge '{table.bridge}': table built by running '{table.submodel}'")
+    how = "evaluating" if table.static else "running"
+    axis.set_title(f"bridge '{table.bridge}': table built by {how} '{table.submodel}'")
     axis.grid(alpha=0.3)
     figure.tight_layout()
     return _save(figure, directory / f"{table.name}.png")
+
+
+def plot_average(directory: Path, profile: AverageProfile) -> Path:
+    """Write ``average_<target>.png``: what an average over random parameters is made of, the
+    source's conditional mean against each averaged parameter, with the average itself."""
+    panels = len(profile.parameters)
+    figure, axes = plt.subplots(1, panels, figsize=(3.4 * panels + 0.6, 3.2), squeeze=False,
+                                sharey=True)
+    figure.suptitle(f"{profile.target} = {profile.value:.6g} {profile.unit}: the average over "
+                    + ", ".join(name for name, *_ in profile.parameters))
+    for axis, (name, unit, nodes, conditional) in zip(axes[0], profile.parameters, strict=True):
+        axis.plot(nodes, conditional, "o-", markersize=3, label="mean given this parameter")
+        axis.axhline(profile.value, color="k", linestyle="--", linewidth=1, label="average")
+        axis.set_xlabel(f"{name} ({unit})")
+        axis.grid(alpha=0.3)
+    axes[0, 0].set_ylabel(f"{profile.target} ({profile.unit})")
+    axes[0, 0].legend(fontsize="small")
+    figure.tight_layout()
+    return _save(figure, directory / f"average_{profile.target}.png")
+
+
+def plot_energy_curves(directory: Path, energy: EnergyIR,
+                       curves: Mapping[str, tuple[NDArray[numpy.float64],
+                                                  NDArray[numpy.float64]]]) -> Path:
+    """Write ``energy_<name>.png``: the stress dW/de_i against each strain e_i."""
+    panels = len(curves)
+    figure, axes = plt.subplots(1, panels, figsize=(3.4 * panels + 0.6, 3.2), squeeze=False)
+    figure.suptitle(f"energy functional '{energy.name}': stress against strain")
+    for axis, (strain, (strains, stresses)) in zip(axes[0], curves.items(), strict=True):
+        unit = energy.stress_units[energy.strains.index(strain)]
+        axis.plot(strains, stresses, "-")
+        axis.set_xlabel(f"{strain}")
+        axis.set_ylabel(f"dW/d{strain} ({unit})")
+        axis.grid(alpha=0.3)
+    figure.tight_layout()
+    return _save(figure, directory / f"energy_{energy.name}.png")

@@ -49,6 +49,7 @@ from scalebridge.diagnostics import Code, Diagnostic, Report
 from scalebridge.files import replace_directory, staging_directory, write_atomic
 from scalebridge.result_plots import local_name
 from scalebridge.solvers.errors import NumericalFailure
+from scalebridge.static_results import average_profiles, energy_curves
 
 __all__ = ["RunOutcome", "engineering_constants", "load_solver", "parse_overrides", "run_files"]
 
@@ -166,11 +167,14 @@ def run_files(
                 p, progress=bar(submodel.name))
             seconds[submodel.name] = time.perf_counter() - clock
             say(f"  done in {seconds[submodel.name]:.2f} s")
-        energies = {name: function(p) for name, function in getattr(module, "ENERGIES", {}).items()}
+        functions = getattr(module, "ENERGIES", {})
+        energies = {name: function(p) for name, function in functions.items()}
+        curves = {e.name: energy_curves(e, functions[e.name], p) for e in program.energies
+                  if e.name in functions}
         ended = datetime.datetime.now(datetime.UTC)
         totals = _totals(module, program, p, results)
         files = _write_results(staging, program, results, totals, overrides,
-                               source, started, ended, Path(paths[0]), p, energies)
+                               source, started, ended, Path(paths[0]), p, energies, curves)
         replace_directory(staging, target)
     except NumericalFailure as failure:
         shutil.rmtree(staging, ignore_errors=True)
@@ -249,6 +253,7 @@ def _write_results(  # noqa: PLR0917 - everything a results directory records
     source: str, started: datetime.datetime, ended: datetime.datetime, model_file: Path,
     p_values: Mapping[str, float],
     energies: Mapping[str, Mapping[str, Any]],
+    curves: Mapping[str, Mapping[str, tuple[NDArray[numpy.float64], NDArray[numpy.float64]]]],
 ) -> list[Path]:
     arrays: dict[str, NDArray[numpy.float64]] = {}
     sidecar: dict[str, Any] = {
@@ -280,7 +285,24 @@ def _write_results(  # noqa: PLR0917 - everything a results directory records
             arrays[key] = numpy.asarray(found[part], dtype=numpy.float64)
             described[part] = {"key": key, "unit": unit, "value": arrays[key].tolist()}
         described.update(engineering_constants(energy, arrays[f"energy/{energy.name}/stiffness"]))
+        for strain, (strains, stresses) in curves.get(energy.name, {}).items():
+            key = f"energy/{energy.name}/curve/{strain}"
+            arrays[f"{key}/strain"], arrays[f"{key}/stress"] = strains, stresses
+            unit = energy.stress_units[energy.strains.index(strain)]
+            described.setdefault("curves", {})[strain] = {
+                "strain": {"key": f"{key}/strain", "unit": "1"},
+                "stress": {"key": f"{key}/stress", "unit": unit}}
         sidecar["energies"][energy.name] = described
+    profiles = average_profiles(program, p_values)
+    for profile in profiles:
+        averaged: dict[str, Any] = {"value": profile.value, "unit": profile.unit, "over": {}}
+        for name, unit, nodes, conditional in profile.parameters:
+            key = f"average/{profile.target}/{name}"
+            arrays[f"{key}/nodes"], arrays[f"{key}/conditional_mean"] = nodes, conditional
+            averaged["over"][name] = {"nodes": {"key": f"{key}/nodes", "unit": unit},
+                                   "conditional_mean": {"key": f"{key}/conditional_mean",
+                                                        "unit": profile.unit}}
+        sidecar.setdefault("averages", {})[profile.target] = averaged
     for derived in constant_derived(program):
         key = f"derived/{derived.name}"
         arrays[key] = numpy.asarray(_declared(numpy.asarray(p_values[derived.name]),
@@ -368,7 +390,12 @@ def _write_results(  # noqa: PLR0917 - everything a results directory records
     write_atomic(directory / "run.ttl", _provenance(program, sidecar, overrides, started, ended,
                                                     model_file))
     written += [directory / "results.npz", directory / "results.json", directory / "run.ttl"]
-    from scalebridge.result_plots import plot_submodel, plot_table
+    from scalebridge.result_plots import (
+        plot_average,
+        plot_energy_curves,
+        plot_submodel,
+        plot_table,
+    )
 
     for submodel in program.submodels:
         if submodel.name in results:
@@ -376,6 +403,9 @@ def _write_results(  # noqa: PLR0917 - everything a results directory records
                                      totals.get(submodel.name, {}))
     for table in tabulations:
         written.append(plot_table(directory, table, *tables[table.name]))
+    written += [plot_average(directory, profile) for profile in profiles]
+    written += [plot_energy_curves(directory, energy, curves[energy.name])
+                for energy in program.energies if curves.get(energy.name)]
     return written
 
 

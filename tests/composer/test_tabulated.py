@@ -13,6 +13,7 @@ from scalebridge.composer import compose_files
 from scalebridge.composer.interpret import interpret
 from scalebridge.diagnostics import Code
 from scalebridge.runner import load_solver, run_files
+from scalebridge.solvers.errors import NumericalFailure
 
 HERE = Path(__file__).resolve().parent
 ARGUMENTS = numpy.array([300.0, 400.0, 500.0, 600.0, 700.0, 800.0, 900.0])  # K
@@ -176,3 +177,48 @@ def test_a_parameters_table_with_an_empty_values_list_is_a_mismatch(tmp_path: Pa
                         '    sb:expression "k0 * (1 + beta * (T - T_cold))" .', "")
     composition = _compose(tmp_path, text)
     assert Code.VALUE_TABLE_MISMATCH in composition.report.codes
+
+
+def _static_fine_model() -> str:
+    """The same coupling with a fine model of relations alone: k_eq(T_local) as a law."""
+    text = (HERE / "tabulated.ttl").read_text(encoding="utf-8")
+    text = text.replace(":micro a sb:Submodel ; sb:onDomain :grain ; sb:hasEquation :relaxation ;",
+                        ":micro a sb:Submodel ; sb:onDomain :grain ; sb:hasRelation :law ;")
+    text = text.replace(":k_m a sb:Field ; sb:on :grain ; sb:unit unit:W-PER-M-K ; "
+                        'sb:initialValue "k_ref" .',
+                        ":k_eq a sb:AlgebraicVariable ; sb:unit unit:W-PER-M-K .\n"
+                        ':law a sb:AlgebraicRelation ; sb:defines :k_eq ; '
+                        'sb:expression "k_ref * T_ref / T_local" .')
+    text = text.replace(":relaxation a sb:Equation ; sb:rateOf :k_m ;\n"
+                        '    sb:hasTerm [ a sb:Reaction ; sb:expression "(k_ref * T_ref / T_local '
+                        '- k_m) / tau" ] .', "")
+    text = text.replace(":k_from_micro a sb:ParameterPassing ; sb:source :k_m ;",
+                        ":k_from_micro a sb:ParameterPassing ; sb:source :k_eq ;")
+    assert ":k_m" not in text and ":law" in text
+    return text
+
+
+def test_a_static_fine_model_builds_its_table_from_its_relations(tmp_path: Path) -> None:
+    # A fine model of relations alone (a constitutive law) has nothing to run: each entry is
+    # its answer recomputed with the argument, in the generated module and the interpreter.
+    program, module = _module(tmp_path, _static_fine_model())
+    (tabulation,) = program.coupling.tabulations
+    assert tabulation.static and tabulation.submodel == "micro" and tabulation.output == "k_eq"
+    assert [s.name for s in program.submodels] == ["rod_model"]
+    p = module.parameters()
+    generated = module.run_coupled(p)["rod_model"][1]["T"]
+    numpy.testing.assert_allclose(p[tabulation.name].values, K_REF * T_REF / ARGUMENTS,
+                                  rtol=1e-12)
+    interpreted = interpret(program)["rod_model"][1]["T"]
+    assert numpy.max(numpy.abs(generated - interpreted)) <= 1e-9 * 900.0
+    # the table reaches the rod: far from the linear profile of a constant k
+    assert numpy.max(numpy.abs(generated[-1] - numpy.linspace(300, 900, generated.shape[1]))) > 5.0
+
+
+def test_a_static_fine_model_reports_a_bad_value_by_its_name(tmp_path: Path) -> None:
+    text = _static_fine_model().replace('"k_ref * T_ref / T_local"',
+                                        '"k_ref * sqrt(T_ref - T_local) / sqrt(T_ref)"')
+    _program, module = _module(tmp_path, text)
+    with numpy.errstate(invalid="ignore"), pytest.raises(NumericalFailure) as failure:
+        module.run()
+    assert failure.value.submodel == "micro" and "k_from_micro_table" in str(failure.value)

@@ -82,6 +82,8 @@ def lower_couplings(
             continue
         if bridge.table is not None and bridge.kind is BridgeKind.PARAMETER_PASSING:
             continue  # its target is the table at the argument (order_assignments)
+        if bridge.over:
+            continue  # its target is an expectation over parameters (order_assignments)
         if bridge.kind not in _LOWERED_BRIDGES or bridge.table is not None or bridge.through:
             problems.append(unsupported(
                 f"a {bridge.kind.value.replace('_', ' ')} bridge through a surrogate or a "
@@ -239,7 +241,9 @@ def _tabulation(
     that feeds the table's argument to that model (whose IRI is returned second).
 
     The fine model owns the bridge's source; the feeder is the bridge of the same hierarchical
-    coupling that reads the table's argument and writes a parameter of the fine model.
+    coupling that reads the table's argument and writes a parameter of the fine model.  A
+    static fine model (relations alone, no balance to run: a constitutive law) builds its
+    table by evaluating its relations at each argument.
     """
     table = bridge.table
     assert table is not None
@@ -251,10 +255,12 @@ def _tabulation(
             "the bridge to belong to a hierarchical coupling (or give the table its sb:values)",
             bridge.iri)]
     owner = owners(model)
-    by_iri = {s.iri: s for s in submodels}
+    by_iri: dict[str, tuple[str, str]] = {s.iri: (s.iri, s.name) for s in submodels}
+    static = {s.iri: (s.iri, s.name) for s in model.submodels.values()
+              if not s.equations and s.iri not in by_iri}
     source = model.variables.get(bridge.sources[0]) if len(bridge.sources) == 1 else None
-    fine = [by_iri[i] for i in sorted(owner.get(source.iri, set()) if source else set())
-            if i in by_iri and i in coupling.submodels]
+    fine = [(by_iri | static)[i] for i in sorted(owner.get(source.iri, set()) if source else set())
+            if i in by_iri | static and i in coupling.submodels]
     argument = model.variables.get(table.argument)
     target = model.variables.get(bridge.target or "")
     if source is None or len(fine) != 1 or argument is None or target is None:
@@ -267,21 +273,21 @@ def _tabulation(
         if (other.iri != bridge.iri and other.iri in coupling.bridges
                 and other.sources == (argument.iri,) and receiver is not None
                 and receiver.provided_by == other.iri
-                and fine[0].iri in owner.get(receiver.iri, set())):
+                and fine[0][0] in owner.get(receiver.iri, set())):
             feeders.append((other, receiver))
     if len(feeders) != 1:
         return None, None, [unsupported(
             f"the table of '{bridge.name}' is tabulated against '{argument.name}', so exactly "
             f"one bridge of its coupling must hand '{argument.name}' to a parameter of "
-            f"'{fine[0].name}' (sb:source {argument.name} ; sb:target its input), found "
+            f"'{fine[0][1]}' (sb:source {argument.name} ; sb:target its input), found "
             f"{len(feeders)}", bridge.iri)]
     feeder, receiver = feeders[0]
     others = sorted(b.name for b in model.bridges.values()
                     if b.iri not in (bridge.iri, feeder.iri) and b.target is not None
-                    and fine[0].iri in owner.get(b.target, set()))
+                    and fine[0][0] in owner.get(b.target, set()))
     if others:
         return None, None, [unsupported(
-            f"the fine model '{fine[0].name}' that builds the table of '{bridge.name}' runs "
+            f"the fine model '{fine[0][1]}' that builds the table of '{bridge.name}' runs "
             f"before the coupled run starts, so it cannot receive the bridges {others} too",
             bridge.iri)]
     if _depends_on_fields(model, source):
@@ -297,9 +303,9 @@ def _tabulation(
                                     bridge.iri))
         return None, None, problems
     tabulation = TabulationIR(
-        name=name, bridge=bridge.name, iri=bridge.iri, submodel=fine[0].name,
+        name=name, bridge=bridge.name, iri=bridge.iri, submodel=fine[0][1],
         input=receiver.name, arguments=arguments, output=source.name,
         argument=argument.name, argument_unit=unit_parts(argument),
-        value_unit=unit_parts(target),
+        value_unit=unit_parts(target), static=fine[0][0] in static,
     )
     return tabulation, feeder.iri, problems

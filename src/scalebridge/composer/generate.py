@@ -72,8 +72,8 @@ class _Writer:
 
 _IMPORTS = "# imports"  # replaced by the imports the module uses, once it is written
 _SOLVER_MODULES = (
-    "boundaries", "coupling", "finite_volume", "grids", "handshake", "linear", "static",
-    "stencil", "time_stepping",
+    "boundaries", "coupling", "finite_volume", "grids", "handshake", "linear", "quadrature",
+    "static", "stencil", "time_stepping",
 )
 
 
@@ -670,13 +670,15 @@ def _coupled_run(w: _Writer, program: ProgramIR) -> None:
           f"steps={submodel.schedule.outputs - 1!r}),", 3)
     w("]", 1)
     if coupling.tabulations:
-        w("# The fine models that fill tables run first, once per argument (SI).", 1)
+        w("# The fine models that fill tables run first, once per argument (SI); a static", 1)
+        w("# one (relations alone) is its derived value recomputed with each argument.", 1)
         w("by_name = {c.name: c for c in components}", 1)
         w("tabulations = [", 1)
         for table in coupling.tabulations:
-            w(f"coupling.Tabulation({table.name!r}, by_name[{table.submodel!r}], "
-              f"{table.input!r},", 2)
-            w(f"{table.arguments!r}, {table.output!r}),", 3)
+            fine = "None" if table.static else f"by_name[{table.submodel!r}]"
+            w(f"coupling.Tabulation({table.name!r}, {fine}, {table.input!r},", 2)
+            static = f", static={table.submodel!r}" if table.static else ""
+            w(f"{table.arguments!r}, {table.output!r}{static}),", 3)
         w("]", 1)
     if coupling.offstage:
         w("# not driven step by step: "

@@ -25,6 +25,7 @@ import sympy
 from numpy.typing import NDArray
 
 from scalebridge.composer.energies import energy_derivatives
+from scalebridge.composer.expectations import Expectation, rules_of
 from scalebridge.composer.ir import (
     BoundaryIR,
     CompartmentSystemIR,
@@ -45,6 +46,7 @@ from scalebridge.solvers import (
     grids,
     handshake,
     linear,
+    quadrature,
     static,
     time_stepping,
 )
@@ -120,6 +122,17 @@ def evaluate(expr: Any, env: Env) -> Value:
     if isinstance(expr, sympy.Heaviside):
         at_zero = float(args[1]) if len(args) > 1 else 0.5
         return numpy.heaviside(evaluate(args[0], env), at_zero)
+    if isinstance(expr, Expectation):
+        rules = rules_of(expr)
+        symbols = [rule.symbol for rule in rules]
+
+        def integrand(*nodes: Value) -> Value:
+            return evaluate(expr.args[0], {**env, **dict(zip(symbols, nodes, strict=True))})
+
+        return quadrature.expectation(integrand, [
+            quadrature.gauss_rule(r.kind, r.parameters, r.points, scale=r.scale,
+                                  offset=r.offset)
+            for r in rules])
     if isinstance(expr, TableLookup | TableSlope):
         table = evaluate(args[1], env)  # a coupling.Table, built at run time
         at = evaluate(args[0], env)
@@ -295,7 +308,8 @@ def _coupled(
                          steps=submodel.schedule.outputs - 1)
 
     by_name = {s.name: component(s) for s in program.submodels}
-    tabulations = [Tabulation(t.name, by_name[t.submodel], t.input, t.arguments, t.output)
+    tabulations = [Tabulation(t.name, None if t.static else by_name[t.submodel], t.input,
+                              t.arguments, t.output, static=t.submodel if t.static else "")
                    for t in coupling.tabulations]
     components = [c for name, c in by_name.items() if name not in coupling.offstage]
     exchanges = [Exchange(e.name, e.sources, e.target, e.weights) for e in program.exchanges]

@@ -335,7 +335,9 @@ class TabulationIR:
     value), stored as the runtime table ``name`` that the target's expression looks up.
 
     ``argument`` is the coarse variable the table is looked up at; the ``*_unit`` triples
-    (text, scale, offset) give the declared units the table is reported in.
+    (text, scale, offset) give the declared units the table is reported in.  A ``static``
+    fine submodel (relations alone, a constitutive law) has nothing to run: its answer is the
+    derived value ``output`` recomputed with each argument.
     """
 
     name: str
@@ -348,6 +350,7 @@ class TabulationIR:
     argument: str
     argument_unit: tuple[str, float, float]
     value_unit: tuple[str, float, float]
+    static: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,6 +46,12 @@ from scalebridge import __version__
 from scalebridge.composer.balances import Balances, build_rates
 from scalebridge.composer.couplings import lower_couplings
 from scalebridge.composer.energies import lower_energies
+from scalebridge.composer.expectations import (
+    DEFAULT_NODES,
+    PARAMETER_NAMES,
+    Expectation,
+    rule_tuple,
+)
 from scalebridge.composer.ir import (
     DerivedIR,
     Method,
@@ -150,6 +156,9 @@ def order_assignments(model: Model) -> tuple[tuple[DerivedIR, ...], list[Diagnos
                 if bridge.table.to_build
                 else interpolate_table(bridge.table, symbol_of(argument), argument, scale, offset))
         derived[target.name] = DerivedIR(target.name, target.iri, text, scale, offset, expr=expr)
+    averaged = _averages(model)
+    for name, item in averaged.items():
+        derived[name] = item
     for relation in sorted(model.relations.values(), key=lambda r: r.iri):
         target = model.variables.get(relation.target) if relation.target else None
         if relation.kind is RelationKind.ENERGY or target is None:
@@ -174,8 +183,75 @@ def order_assignments(model: Model) -> tuple[tuple[DerivedIR, ...], list[Diagnos
     problems += found
     if found:
         return (), problems
+    parameters = {v.name for v in model.variables.values() if v.role is VariableRole.PARAMETER}
+    derived, found = _inline_integrands(derived, set(averaged), parameters)
+    problems += found
+    if found:
+        return (), problems
     graph = _dependencies(derived)
     return tuple(derived[name] for name in nx.lexicographical_topological_sort(graph)), problems
+
+
+def _averages(model: Model) -> dict[str, DerivedIR]:
+    """Each averaging bridge over random parameters: its target is the expectation of its
+    source over them (the integrand is inlined later, see ``_inline_integrands``)."""
+    found: dict[str, DerivedIR] = {}
+    for bridge in sorted(model.bridges.values(), key=lambda b: b.iri):
+        target = model.variables.get(bridge.target or "")
+        if not bridge.over or target is None or len(bridge.sources) != 1:
+            continue  # the validator reports a malformed one (STRUCTURE_AVERAGE_OVER)
+        source = model.variables.get(bridge.sources[0])
+        parameters = [model.variables.get(i) for i in bridge.over]
+        if source is None or any(p is None or p.distribution is None for p in parameters):
+            continue
+        rules = []
+        for parameter in parameters:
+            assert parameter is not None and parameter.distribution is not None
+            _text, scale, offset = unit_parts(parameter)
+            kind = parameter.distribution.kind.value
+            numbers = parameter.distribution.parameters
+            first, second = (numbers[key] for key in PARAMETER_NAMES[kind])
+            rules.append(rule_tuple(symbol_of(parameter), kind, first, second,
+                                    bridge.nodes or DEFAULT_NODES, scale=scale,
+                                    offset=offset))
+        text, scale, offset = unit_parts(target)
+        found[target.name] = DerivedIR(target.name, target.iri, text, scale, offset,
+                                       expr=Expectation(symbol_of(source), sympy.Tuple(*rules)))
+    return found
+
+
+def _inline_integrands(derived: Mapping[str, DerivedIR], averaged: set[str],
+                       parameters: set[str]) -> tuple[dict[str, DerivedIR], list[Diagnostic]]:
+    """Each expectation's integrand in parameters alone: the derived quantities it uses are
+    replaced by their expressions, so that the averaged parameters reach it."""
+    out = dict(derived)
+    problems: list[Diagnostic] = []
+    closed = {d.symbol: d.expr for d in derived.values() if d.expr is not None}
+    implicit = {d.symbol for d in derived.values() if d.expr is None}
+    for name in sorted(averaged):
+        item = derived[name]
+        assert isinstance(item.expr, Expectation)
+        integrand, rules = item.expr.args
+        for _ in range(len(closed) + 1):
+            uses = integrand.free_symbols & set(closed)
+            if not uses:
+                break
+            integrand = integrand.xreplace({s: closed[s] for s in uses})
+        if integrand.free_symbols & implicit or integrand.free_symbols & set(closed):
+            problems.append(unsupported(
+                f"the average '{name}' is of a quantity defined by an implicit relation or an "
+                "algebraic loop, which an average over parameters does not lower yet",
+                item.iri))
+            continue
+        states = sorted(s.name for s in integrand.free_symbols if s.name not in parameters)
+        if states:
+            problems.append(unsupported(
+                f"the average '{name}' is of a quantity that depends on {', '.join(states)}, "
+                "not on parameters alone; averaging a solved field over parameters (one run "
+                "per quadrature point) is not lowered yet", item.iri))
+            continue
+        out[name] = dataclasses.replace(item, expr=Expectation(integrand, rules))
+    return out, problems
 
 
 def _dependencies(derived: Mapping[str, DerivedIR]) -> nx.DiGraph[str]:

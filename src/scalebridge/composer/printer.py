@@ -27,6 +27,8 @@ import sympy
 from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.precedence import precedence
 
+from scalebridge.composer.expectations import rules_of
+
 __all__ = ["SolverPrinter"]
 
 
@@ -54,6 +56,16 @@ class SolverPrinter(NumPyPrinter):  # type: ignore[misc]
     def _print_TableSlope(self, expr: Any) -> str:  # noqa: N802 - SymPy's names
         argument, table = expr.args
         return f"{self._print(table)}.slope({self._print(argument)})"
+
+    def _print_Expectation(self, expr: Any) -> str:  # noqa: N802 - SymPy's names
+        rules = rules_of(expr)
+        bound = {rule.symbol: f"_x{i}" for i, rule in enumerate(rules)}
+        inner = SolverPrinter({**self._names, **bound})
+        calls = ", ".join(
+            f"quadrature.gauss_rule({rule.kind!r}, {rule.parameters!r}, {rule.points}, "
+            f"scale={rule.scale!r}, offset={rule.offset!r})" for rule in rules)
+        return (f"quadrature.expectation(lambda {', '.join(bound.values())}: "
+                f"{inner.doprint(expr.args[0])}, [{calls}])")
 
     def _print_Pow(self, expr: Any, rational: bool = False) -> str:  # noqa: N802 - SymPy's names
         if expr.exp == -1:  # 1/x reads better than x**(-1.0)

@@ -1119,6 +1119,9 @@ class _Builder:
             conserves=iri_of(conserves) if isinstance(conserves, URIRef) else None,
             blending_start=self.quantity(node, SB.blendingStart),
             blending_end=self.quantity(node, SB.blendingEnd),
+            over=tuple(iri_of(m) for m in self.items(node, SB.over) or ()
+                       if not isinstance(m, Literal)),
+            nodes=self.integer(node, SB.quadratureNodes),
         )
 
     def coupling(self, node: Node, names: _Namer) -> Coupling | None:

@@ -418,6 +418,10 @@ class ScaleBridge:
     conserves: IRI | None = None
     blending_start: QuantitySpec | None = None
     blending_end: QuantitySpec | None = None
+    # An average over random parameters (sb:over): the expectation of the source over their
+    # distributions, by a Gauss rule of ``nodes`` points per parameter (None: the default).
+    over: tuple[IRI, ...] = ()
+    nodes: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -151,11 +151,13 @@ class SB(DefinedNamespace):
     onDomain: URIRef
     origin: URIRef
     outputInterval: URIRef
+    over: URIRef
     parameterSetting: URIRef
     portOf: URIRef
     potential: URIRef
     potentialVariable: URIRef
     providedBy: URIRef
+    quadratureNodes: URIRef
     quantityKind: URIRef
     rate: URIRef
     rateOf: URIRef

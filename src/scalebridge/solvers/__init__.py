@@ -16,7 +16,9 @@ have shape ``(nx, ny)`` indexed ``[i, j] = (x_i, y_j)``.  One module per job:
 * :mod:`~scalebridge.solvers.tridiagonal`: tridiagonal factor-once, solve-many;
 * :mod:`~scalebridge.solvers.stencil`: explicit 2-D diffusion-reaction stencil runs;
 * :mod:`~scalebridge.solvers.handshake`: a 1-D atomic chain and a finite-element bar coupled by
-  the bridging-domain method (weighted energies, constraints, velocity Verlet).
+  the bridging-domain method (weighted energies, constraints, velocity Verlet);
+* :mod:`~scalebridge.solvers.quadrature`: Gauss rules matched to distributions, and
+  expectations over independent random parameters.
 
 ``_faces`` holds the face machinery shared by the finite-volume modules and is internal.
 """

@@ -20,7 +20,9 @@ MUSCLE3 one component per submodel, each exchange a conduit.
 * tabulated components (the fine side of a hierarchical coupling whose answers pass through a
   :class:`Tabulation`) are run first, once per argument value, before anything else: their
   answers become a :class:`Table` in ``p`` that the coarse model interpolates wherever it
-  needs the value, at its own local argument (a temperature per cell, say).
+  needs the value, at its own local argument (a temperature per cell, say).  A static fine
+  model (relations alone, a constitutive law) has no component: its answer is its derived
+  quantity recomputed with each argument.
 
 Values are SI throughout.  A component's state is whatever its ``advance`` understands (a
 vector, a grid).
@@ -134,14 +136,17 @@ class Tabulation:
     For each argument (SI) the component runs its whole duration with ``p[input]`` set to
     it (``refresh`` then recomputes what depends on its inputs); its answer is its observed
     ``output`` (a field's mean at the end) or, when it observes no such quantity, ``p[output]``.
+    A ``component`` of None is a static fine model (relations alone, named ``static`` in
+    messages): nothing runs, and the answer is ``p[output]`` as ``refresh`` recomputed it.
     The table lands in ``p[name]``.
     """
 
     name: str
-    component: Component
+    component: Component | None
     input: str
     arguments: tuple[float, ...]
     output: str
+    static: str = ""
 
 
 def tabulate(tabulation: Tabulation, p: Mapping[str, Any],
@@ -154,21 +159,26 @@ def tabulate(tabulation: Tabulation, p: Mapping[str, Any],
     ...                  observe=lambda p, y: {"y": 2.0 * p["x"]}, duration=1.0)
     >>> tabulate(Tabulation("t", fine, "x", (1.0, 2.0), "y"), {"x": 0.0}).values
     (2.0, 4.0)
+    >>> def law(q): q["y"] = 3.0 * q["x"]       # a static fine model: its relations alone
+    >>> tabulate(Tabulation("t", None, "x", (1.0, 2.0), "y"), {"x": 0.0}, law).values
+    (3.0, 6.0)
     """
     values = []
+    name = tabulation.component.name if tabulation.component is not None else tabulation.static
     for argument in tabulation.arguments:
         q: dict[str, Any] = dict(p)
         q[tabulation.input] = argument
         if refresh is not None:
             refresh(q)
-        observed = _call(tabulation.component, q)
+        observed = ({} if tabulation.component is None
+                    else _call(tabulation.component, q))
         value = float(observed[tabulation.output] if tabulation.output in observed
                       else q[tabulation.output])
         if not math.isfinite(value):
             raise NumericalFailure(
                 f"building the table '{tabulation.name}': the fine model gave a value that "
                 f"is not finite at {tabulation.input} = {argument:g} (SI)",
-                submodel=tabulation.component.name, field=tabulation.output)
+                submodel=name or None, field=tabulation.output)
         values.append(value)
     return Table(tuple(float(a) for a in tabulation.arguments), tuple(values))
 

@@ -23,6 +23,12 @@ Rules, each reported under its own code:
   (an interval has only sb:Left and sb:Right); a boundary constraining a field of another
   domain.  A boundary on a domain with several balanced fields must name its field
   (SHAPE_MISSING_VALUE).
+* **STRUCTURE_AVERAGE_OVER**: an average over random parameters (an averaging bridge with
+  sb:over) needs exactly one source and no sb:weights; each averaged parameter must be a
+  parameter of the source's submodel with an sb:distribution (a source that does not depend on
+  some of them is fine: a fibre texture leaves the stiffness along the fibre unchanged); and the
+  product rule (sb:quadratureNodes to the power of their count) may have at most a million
+  points.
 * **STRUCTURE_ORPHAN** (warning): an equation, relation or domain that no submodel lists.
 
 Example
@@ -61,6 +67,7 @@ from scalebridge.model.types import (
     VariableRole,
 )
 from scalebridge.ontology.vocab import SB
+from scalebridge.solvers.quadrature import DEFAULT_NODES
 
 __all__ = ["check_structure"]
 
@@ -95,6 +102,7 @@ def check_structure(model: Model) -> list[Diagnostic]:
     owner = owners(model)
     found += _nesting_cycles(model, owner)
     found += _bridges_in_couplings(model, owner)
+    found += _averages_over(model, owner)
     found += _operators_and_sides(model)
     found += _orphans(model)
     return found
@@ -275,6 +283,45 @@ def _bridges_in_couplings(model: Model, owner: dict[IRI, set[IRI]]) -> Iterable[
                     subject=iri,
                     related=[coupling.iri],
                 )
+
+
+def _averages_over(model: Model, owner: dict[IRI, set[IRI]]) -> Iterable[Diagnostic]:
+    for bridge in sorted(model.bridges.values(), key=lambda b: b.iri):
+        if not bridge.over:
+            continue
+
+        def refuse(why: str, bridge_iri: IRI = bridge.iri) -> Diagnostic:
+            return Diagnostic.make(
+                Code.STRUCTURE_AVERAGE_OVER,
+                f"bridge <{bridge_iri}> cannot average over its parameters: {why}",
+                subject=bridge_iri, path=str(SB.over))
+
+        if bridge.kind is not BridgeKind.AVERAGING:
+            yield refuse("only an sb:Averaging bridge averages over parameters")
+            continue
+        if len(bridge.sources) != 1 or bridge.weights is not None:
+            yield refuse("an average over parameters has exactly one source and no sb:weights "
+                         "(the distributions weight it)")
+            continue
+        source = bridge.sources[0]
+        points = 1
+        for iri in bridge.over:
+            parameter = model.variables.get(iri)
+            name = _label(model, iri)
+            if parameter is None or parameter.role is not VariableRole.PARAMETER or (
+                    parameter.distribution is None):
+                yield refuse(f"{name} is not a parameter with an sb:distribution")
+            elif parameter.provided_by is not None:
+                yield refuse(f"{name} is supplied by a bridge, so it is not random")
+            elif not owner.get(iri, set()) & owner.get(source, set()):
+                yield refuse(f"{name} is not a parameter of the source's submodel")
+            points *= bridge.nodes or DEFAULT_NODES
+
+        if len(set(bridge.over)) != len(bridge.over):
+            yield refuse("a parameter is listed twice")
+        if points > 1_000_000:
+            yield refuse(f"the product rule has {points} points (at most a million); use "
+                         "fewer sb:quadratureNodes")
 
 
 def _operators_and_sides(model: Model) -> Iterable[Diagnostic]:
