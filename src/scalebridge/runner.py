@@ -173,8 +173,10 @@ def run_files(
                   if e.name in functions}
         ended = datetime.datetime.now(datetime.UTC)
         totals = _totals(module, program, p, results)
+        fluxes = _fluxes(module, p, results)
         files = _write_results(staging, program, results, totals, overrides,
-                               source, started, ended, Path(paths[0]), p, energies, curves)
+                               source, started, ended, Path(paths[0]), p, energies, curves,
+                               fluxes)
         replace_directory(staging, target)
     except NumericalFailure as failure:
         shutil.rmtree(staging, ignore_errors=True)
@@ -207,6 +209,23 @@ class _ProgressBar:
 
 
 # -- conserved totals ------------------------------------------------------------------------
+
+
+def _fluxes(module: ModuleType, p: Mapping[str, float], results: Results
+            ) -> dict[str, dict[str, NDArray[numpy.float64]]]:
+    """Per submodel, each flux variable at every output time (SI, one row per time)."""
+    out: dict[str, dict[str, NDArray[numpy.float64]]] = {}
+    for submodel, by_field in getattr(module, "FLUXES", {}).items():
+        if submodel not in results:
+            continue
+        times, states = results[submodel]
+        rows: dict[str, list[NDArray[numpy.float64]]] = {}
+        for state_name, function in by_field.items():
+            for row, t in enumerate(times):
+                for name, value in function(p, states[state_name][row], float(t)).items():
+                    rows.setdefault(name, []).append(numpy.asarray(value, dtype=numpy.float64))
+        out[submodel] = {name: numpy.stack(values) for name, values in rows.items()}
+    return out
 
 
 def _totals(module: ModuleType, program: ProgramIR, p: Mapping[str, float], results: Results
@@ -254,6 +273,7 @@ def _write_results(  # noqa: PLR0917 - everything a results directory records
     p_values: Mapping[str, float],
     energies: Mapping[str, Mapping[str, Any]],
     curves: Mapping[str, Mapping[str, tuple[NDArray[numpy.float64], NDArray[numpy.float64]]]],
+    fluxes: Mapping[str, Mapping[str, NDArray[numpy.float64]]],
 ) -> list[Path]:
     arrays: dict[str, NDArray[numpy.float64]] = {}
     sidecar: dict[str, Any] = {
@@ -353,6 +373,16 @@ def _write_results(  # noqa: PLR0917 - everything a results directory records
                 arrays[key] = numpy.asarray((numpy.arange(cells) + 0.5) * (side / cells),
                                             dtype=numpy.float64)
                 entry.setdefault("coordinates", {})[axis] = {"key": key, "unit": "m"}
+        for problem in submodel.fields:
+            for flux in problem.fluxes:
+                if flux.name not in fluxes.get(submodel.name, {}):
+                    continue
+                key = f"{submodel.name}/{flux.name}"
+                arrays[key] = _declared(fluxes[submodel.name][flux.name], flux.scale, flux.offset)
+                entry.setdefault("fluxes", {})[flux.name] = {
+                    "key": key, "unit": flux.unit, "iri": flux.iri, "of": problem.state,
+                    "axis": "xy"[flux.axis], "shape": list(arrays[key].shape),
+                    "mean": float(numpy.mean(arrays[key][-1]))}
         if submodel.motion is not None:
             key = f"{submodel.name}/x"
             arrays[key] = numpy.asarray(submodel.motion.positions, dtype=numpy.float64)

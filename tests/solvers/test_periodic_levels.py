@@ -61,3 +61,21 @@ def test_a_floating_problem_whose_sources_do_not_balance_is_a_failure() -> None:
 
     with pytest.raises(NumericalFailure, match="do not"):
         static.solve_linearised(linearised, np.zeros(10), gauge=True, field="u")
+
+
+def test_cell_centred_fluxes_of_a_layered_periodic_cell_are_uniform() -> None:
+    # Layers across x, a mean gradient along x by a level: the flux is the series flux in every
+    # cell, whatever the jump in k, and there is no flux along y.
+    width, cells, gradient = 1.0e-3, 20, 1000.0
+    grid = grids.Grid2D(width, width, cells, 4)
+    x, _y = grid.mesh()
+    k = np.where(x < 0.3e-3, 1.0, 10.0)
+    sides = {"left": boundaries.periodic(), "right": boundaries.periodic(gradient * width),
+             "bottom": boundaries.periodic(), "top": boundaries.periodic()}
+    a, b = finite_volume.diffusion_matrix_2d(k, grid, sides)
+    theta = static.solve_linearised(lambda _u: (a, -b), np.zeros(grid.shape).ravel(),
+                                    gauge=True, submodel="cell", field="theta")
+    qx, qy = finite_volume.diffusive_fluxes_2d(theta.reshape(grid.shape), k, grid, sides)
+    series = 1.0 / (0.3 / 1.0 + 0.7 / 10.0)
+    np.testing.assert_allclose(qx, -series * gradient, rtol=1e-10)
+    assert np.max(np.abs(qy)) <= 1e-10 * series * gradient

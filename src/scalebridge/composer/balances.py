@@ -13,6 +13,7 @@ from scalebridge.composer.ir import (
     CompartmentSystemIR,
     DerivedIR,
     FieldProblemIR,
+    FluxIR,
     GridIR,
     MotionIR,
     StateIR,
@@ -254,6 +255,7 @@ def _field_problem(
     u = symbol_of(variable)
     diffusivity: sympy.Expr | None = None
     velocity: tuple[sympy.Expr, ...] | None = None
+    fluxes: list[FluxIR] = []
     for term in equation.terms:
         if term.kind is TermKind.DIFFUSION:
             k = si_expression(model, term.coefficient)
@@ -262,6 +264,11 @@ def _field_problem(
                 continue
             k = inline_derived(k, derived)
             diffusivity = k if diffusivity is None else diffusivity + k
+            for axis, iri in enumerate(term.flux_variables[:len(sizes)]):
+                flux = model.variables.get(iri)
+                if flux is not None:
+                    text, scale, offset = unit_parts(flux)
+                    fluxes.append(FluxIR(flux.name, flux.iri, text, scale, offset, axis, k))
         elif term.kind is TermKind.ADVECTION:
             parts = [si_expression(model, term.velocity)]
             if len(sizes) == 2:
@@ -340,6 +347,7 @@ def _field_problem(
             boundaries=tuple(sorted(boundaries, key=lambda b: b.side)),
             source_linear=source_linear,
             steady=equation.steady,
+            fluxes=tuple(fluxes),
         ),
         problems,
     )

@@ -59,6 +59,9 @@ def lower_couplings(
     """
     problems: list[Diagnostic] = []
     states = {s.name: sub.name for sub in submodels for s in sub.states}
+    # a diffusion term's flux variables are observed like fields (their mean over the grid)
+    states.update({flux.name: sub.name for sub in submodels for field in sub.fields
+                   for flux in field.fluxes})
     variables_by_name = {v.name: v for v in model.variables.values()}
     inputs: list[InputIR] = []
     exchanges: list[ExchangeIR] = []

@@ -97,6 +97,7 @@ def generate_module(program: ProgramIR) -> str:
     _parameters(w, program)
     for index, submodel in enumerate(program.submodels):
         _submodel(w, program, index, submodel)
+    _flux_registry(w, program)
     if program.energies:
         _energies(w, program)
     _run(w, program)
@@ -109,7 +110,7 @@ def _tidy(lines: list[str]) -> str:
     """PEP 8 spacing: two blank lines before each top-level definition, no runs of blanks."""
     out: list[str] = []
     for line in lines:
-        if line.startswith(("def ", "RUNNERS", "ENERGIES")):
+        if line.startswith(("def ", "RUNNERS", "ENERGIES", "FLUXES")):
             while out and not out[-1]:
                 out.pop()
             out += ["", ""]
@@ -224,6 +225,44 @@ def _array(printer: SolverPrinter, exprs: Iterable[sympy.Expr], indent: int = 1)
     pad = "    " * (indent + 1)
     inner = "".join(f"\n{pad}{item}," for item in items)
     return f"numpy.array([{inner}\n{'    ' * indent}], dtype=float)"
+
+
+def _fluxes(w: _Writer, tag: str, name: str, field: FieldProblemIR,
+            pointwise: SolverPrinter) -> None:
+    """fluxes_<tag>(p, u, t): the field's flux variables, cell-centred (SI)."""
+    two = len(field.grid.cells) == 2
+    w()
+    w(f"def fluxes_{tag}(p, u, t=0.0):")
+    w(f'"""The flux variables of the field {name} (SI, -k du/dx_i), one value per cell: each',
+      1)
+    w('cell\'s the mean of its two faces\' fluxes."""', 1)
+    w(f"grid, {'x, y' if two else 'x'}, s = setup_{tag}(p, t)", 1)
+    w("found = {}", 1)
+    for flux in field.fluxes:
+        w(f"k = numpy.broadcast_to(numpy.asarray({pointwise.doprint(flux.coefficient)}, "
+          "dtype=float), x.shape)", 1)
+        if two:
+            w(f"found[{flux.name!r}] = finite_volume.diffusive_fluxes_2d(u, k, grid, "
+              f"s['boundaries'])[{flux.axis}]", 1)
+        else:
+            w(f"found[{flux.name!r}] = finite_volume.diffusive_fluxes_1d(u, k, grid, "
+              "s['boundaries']['left'], s['boundaries']['right'])", 1)
+    w("return found", 1)
+
+
+def _flux_registry(w: _Writer, program: ProgramIR) -> None:
+    """FLUXES: {submodel: {field: fluxes function}} for the fields with flux variables."""
+    listed = [(submodel.name, field.state, f"fluxes_{index}_{position}")
+              for index, submodel in enumerate(program.submodels)
+              for position, field in enumerate(submodel.fields) if field.fluxes]
+    if not listed:
+        return
+    w()
+    w("FLUXES = {")
+    for submodel_name in dict.fromkeys(s for s, _f, _n in listed):
+        entries = ", ".join(f"{f!r}: {n}" for s, f, n in listed if s == submodel_name)
+        w(f"{submodel_name!r}: {{{entries}}},", 1)
+    w("}")
 
 
 def _submodel(w: _Writer, program: ProgramIR, index: int, submodel: SubmodelIR) -> None:
@@ -383,6 +422,8 @@ def _field(  # noqa: PLR0917 - the writer, where it is, what it writes
         w(f"{boundary.side!r}: {_condition(pointwise, boundary)},", 2)
     w("}", 1)
     w("return grid, x" + (", y" if two else "") + ", s", 1)
+    if field.fluxes:
+        _fluxes(w, tag, name, field, pointwise)
     plan = submodel.schedule
     explicit = plan.method is not Method.IMPLICIT
     if uses_stencil_kernel(field, plan.method):
@@ -642,7 +683,16 @@ def _components(w: _Writer, program: ProgramIR) -> None:
         w()
         w(f"def observe_{index}(p, state):")
         w('"""What the submodel shows other submodels: each field\'s mean (SI)."""', 1)
-        w("return {name: float(numpy.mean(value)) for name, value in state.items()}", 1)
+        if not any(field.fluxes for field in submodel.fields):
+            w("return {name: float(numpy.mean(value)) for name, value in state.items()}", 1)
+            continue
+        w("seen = {name: float(numpy.mean(value)) for name, value in state.items()}", 1)
+        for position, field in enumerate(submodel.fields):
+            if field.fluxes:
+                w(f"for name, value in fluxes_{index}_{position}(p, state[{field.state!r}])"
+                  ".items():", 1)
+                w("seen[name] = float(numpy.mean(value))", 2)
+        w("return seen", 1)
 
 
 def _steady_values(w: _Writer, program: ProgramIR, system: CompartmentSystemIR, vector: str

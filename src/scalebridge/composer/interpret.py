@@ -299,8 +299,13 @@ def _coupled(
                                             initial=state[field.state], start=t0)[-1]
             return state
 
-        def observe(_p: object, state: Mapping[str, Any]) -> dict[str, float]:
-            return {name: float(numpy.mean(value)) for name, value in state.items()}
+        def observe(q: Mapping[str, Any], state: Mapping[str, Any]) -> dict[str, float]:
+            seen = {name: float(numpy.mean(value)) for name, value in state.items()}
+            for field in submodel.fields:
+                if field.fluxes:
+                    fluxes = field_fluxes(field, here(q), state[field.state])
+                    seen.update({n: float(numpy.mean(v)) for n, v in fluxes.items()})
+            return seen
 
         return Component(submodel.name, initial, advance, observe,
                          duration=submodel.schedule.duration,
@@ -465,6 +470,32 @@ def _condition(boundary: BoundaryIR, env: Mapping[sympy.Symbol, Value]
     if boundary.value is not None:
         return boundaries.periodic(value(boundary.value))
     return boundaries.periodic()
+
+
+def field_fluxes(field: FieldProblemIR, env: Mapping[sympy.Symbol, Value],
+                 u: NDArray[numpy.float64], t: float = 0.0) -> dict[str, NDArray[numpy.float64]]:
+    """The field's flux variables (SI, -k du/dx_i at the cell centres) for the values ``u``."""
+    two = len(field.grid.cells) == 2
+    grid: Any
+    if two:
+        grid = grids.Grid2D(field.grid.sides[0], field.grid.sides[1], *field.grid.cells)
+        x, y = numpy.meshgrid(grid.centres_x, grid.centres_y, indexing="ij")
+        here = {**env, T: t, X: x, Y: y}
+    else:
+        grid = grids.Grid1D(field.grid.sides[0], field.grid.cells[0])
+        x = grid.centres
+        here = {**env, T: t, X: x}
+    here[sympy.Symbol(field.state, real=True)] = u
+    conditions = {b.side: _condition(b, here) for b in field.boundaries}
+    found = {}
+    for flux in field.fluxes:
+        k = _pointwise(flux.coefficient, here, x.shape)
+        if two:
+            found[flux.name] = finite_volume.diffusive_fluxes_2d(u, k, grid, conditions)[flux.axis]
+        else:
+            found[flux.name] = finite_volume.diffusive_fluxes_1d(u, k, grid, conditions["left"],
+                                                                 conditions["right"])
+    return found
 
 
 def _field(

@@ -32,6 +32,7 @@ __all__ = [
     "EnergyIR",
     "ExchangeIR",
     "FieldProblemIR",
+    "FluxIR",
     "GridIR",
     "HandshakeIR",
     "InputIR",
@@ -171,6 +172,21 @@ class BoundaryIR:
 
 
 @dataclass(frozen=True, slots=True)
+class FluxIR:
+    """A diffusion term's flux -k du/dx_i along ``axis`` (0: x, 1: y), held by the algebraic
+    variable ``name``: cell-centred, SI, with ``coefficient`` the term's k (an SI expression);
+    ``unit``, ``scale`` and ``offset`` give its declared unit."""
+
+    name: str
+    iri: str
+    unit: str
+    scale: float
+    offset: float
+    axis: int
+    coefficient: sympy.Expr
+
+
+@dataclass(frozen=True, slots=True)
 class FieldProblemIR:
     """capacity * du/dt = div(k grad u) - div(v u) + source(u, x, t) on a grid.
 
@@ -188,6 +204,7 @@ class FieldProblemIR:
     boundaries: tuple[BoundaryIR, ...]
     source_linear: bool
     steady: bool = False  # 0 = div(k grad u) + source: no capacity, no time
+    fluxes: tuple[FluxIR, ...] = ()  # flux variables of its diffusion terms
 
     @property
     def nonlinear_coefficients(self) -> bool:

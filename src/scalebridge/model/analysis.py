@@ -187,6 +187,7 @@ def _term_references(model: Model, term: Term) -> set[IRI]:
     found: set[IRI] = set()
     for spec in (term.coefficient, term.velocity, term.velocity_y, term.rate, term.expression):
         found |= referenced_variables(model, spec)
+    found |= set(term.flux_variables)
     return found | {f for f in (term.source_field, term.target_field) if f}
 
 

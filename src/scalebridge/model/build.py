@@ -927,6 +927,8 @@ class _Builder:
             target_field=self.ref(node, SB.to, SB.Field),
             rate=self.quantity(node, SB.rate),
             carrier=self.ref(node, SB.carrier, SB.CarrierFlow),
+            flux_variables=tuple(iri_of(m) for m in self.items(node, SB.fluxVariables) or ()
+                                 if not isinstance(m, Literal)),
         )
 
     def transfer_is_well_formed(self, node: Node, equation: IRI | None) -> bool:

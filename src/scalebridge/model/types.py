@@ -329,6 +329,7 @@ class Term:
     target_field: IRI | None = None
     rate: QuantitySpec | None = None
     carrier: IRI | None = None
+    flux_variables: tuple[IRI, ...] = ()  # a diffusion term's flux, one variable per direction
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -126,6 +126,7 @@ class SB(DefinedNamespace):
     extent: URIRef
     flowVariable: URIRef
     flux: URIRef
+    fluxVariables: URIRef
     forcedBy: URIRef
     grain: URIRef
     hasCoupling: URIRef

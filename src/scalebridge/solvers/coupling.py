@@ -231,6 +231,9 @@ def drive(
 ) -> dict[str, tuple[list[float], list[State]]]:
     """Run ``components`` to ``horizon`` (s), exchanging every ``macro_step`` (s).
 
+    A horizon of zero is a static run: the lockstep components (steady ones) are solved once
+    and observed at t = 0, the called ones called once.
+
     Returns, for each lockstep component, the macro times and its state at each; for each
     called component, the same times and the final observation of the call made there.  ``p``
     is updated in place with the values the exchanges set.  Exchanges are evaluated in the
@@ -239,10 +242,10 @@ def drive(
     ``tabulations`` are built first, into ``p``; ``refresh(p)``, when given, recomputes the
     values that depend on inputs (derived quantities) after every exchange.
     """
-    if macro_step <= 0 or horizon <= 0:
-        raise ValueError("the horizon and the macro step must be positive")
+    if macro_step <= 0 or horizon < 0:
+        raise ValueError("the macro step must be positive and the horizon not negative")
     count = max(1, math.ceil(horizon / macro_step - 1e-9))
-    times = [horizon * k / count for k in range(count + 1)]
+    times = [horizon * k / count for k in range(count + 1)] if horizon > 0 else [0.0]
     lockstep = [c for c in components if not c.called]
     states: dict[str, State] = {}
     for tabulation in tabulations:  # the fine models' answers, before the coarse model starts
@@ -255,6 +258,8 @@ def drive(
         refresh(p)
     for component in lockstep:
         states[component.name] = component.initial(p)
+        if horizon == 0:  # a static run: every lockstep component is steady, solved once
+            states[component.name] = component.advance(p, states[component.name], 0.0, 0.0)
     results: dict[str, tuple[list[float], list[State]]] = {
         c.name: ([], []) for c in components
     }

@@ -19,7 +19,8 @@ Rules, each reported under its own code:
 * **STRUCTURE_BRIDGE_OUTSIDE_COUPLING**: a coupling's bridge must read from one of the two
   coupled submodels and write to the other.
 * **STRUCTURE_OPERATOR_DOMAIN**: diffusion or advection on a domain that is not an interval or a
-  rectangle; a y velocity on an interval; a boundary or port on a side the domain does not have
+  rectangle; a y velocity on an interval; a diffusion term's flux variables not one algebraic
+  variable per direction of its domain; a boundary or port on a side the domain does not have
   (an interval has only sb:Left and sb:Right); a boundary constraining a field of another
   domain.  A boundary on a domain with several balanced fields must name its field
   (SHAPE_MISSING_VALUE).
@@ -140,6 +141,10 @@ def _determinedness(model: Model) -> Iterable[Diagnostic]:
             defined[relation.target].append(relation.iri)
         if relation.kind is RelationKind.ENERGY:
             inputs |= set(relation.strain_variables) | set(relation.internal_variables)
+    for equation in model.equations.values():
+        for term in equation.terms:  # a diffusion term defines its flux variables
+            for flux in term.flux_variables:
+                defined[flux].append(term.iri)
     supplied: dict[IRI, list[IRI]] = defaultdict(list)
     for bridge in model.bridges.values():
         if bridge.target is not None and bridge.kind in _DETERMINING:
@@ -341,6 +346,18 @@ def _operators_and_sides(model: Model) -> Iterable[Diagnostic]:
                     f"lives on <{domain.iri}>, {_kind(domain.kind)}",
                     subject=term.iri,
                     path=str(SB.hasTerm),
+                )
+            elif term.flux_variables and (
+                    len(term.flux_variables) != (2 if domain.kind is DomainKind.RECTANGLE else 1)
+                    or any(model.variables[f].role is not VariableRole.ALGEBRAIC
+                           for f in term.flux_variables if f in model.variables)):
+                yield Diagnostic.make(
+                    Code.STRUCTURE_OPERATOR_DOMAIN,
+                    f"a diffusion term on <{domain.iri}>, {_kind(domain.kind)}, names one flux "
+                    "variable per direction (x on an interval; x and y on a rectangle), each an "
+                    f"sb:AlgebraicVariable; it names {len(term.flux_variables)}",
+                    subject=term.iri,
+                    path=str(SB.fluxVariables),
                 )
             elif term.velocity_y is not None and domain.kind is not DomainKind.RECTANGLE:
                 yield Diagnostic.make(

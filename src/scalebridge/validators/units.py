@@ -505,6 +505,8 @@ class _UnitsCheck:
             for term in equation.terms:
                 if term.kind is TermKind.ADVECTION:
                     self.velocity_components(equation, term)
+                if term.kind is TermKind.DIFFUSION and term.flux_variables:
+                    self.flux_variables(equation, term)
                 found, path = self.term_measure(equation, term)
                 if not (_comparable(found) and _comparable(expected)):
                     continue
@@ -518,6 +520,25 @@ class _UnitsCheck:
                     f"must have {expected.describe()} (capacity x {field} / time)",
                     term.iri, path, expected=expected, actual=found)
             self.term_scales(equation, expected, agreeing)
+
+    def flux_variables(self, equation: Equation, term: Term) -> None:
+        """A diffusion term's flux variables hold -k du/dx: coefficient x field / length."""
+        if self.spatial_domain(equation.field) is None:
+            return
+        field = self.env.get(equation.field, UNKNOWN)
+        expected = _per(_times(self.measure(term.coefficient), field), _LENGTH)
+        for iri in term.flux_variables:
+            found = self.env.get(iri, UNKNOWN)
+            if not (_comparable(found) and _comparable(expected)):
+                continue
+            if found.dimension != expected.dimension:
+                self.report(
+                    Code.UNITS_TERM_MISMATCH,
+                    f"in equation '{_local(equation.iri)}', the diffusion term's flux variable "
+                    f"{self.symbol(iri)} has dimension {found.describe()}, but a flux -k du/dx "
+                    f"of {self.symbol(equation.field)} has {expected.describe()} (coefficient x "
+                    "field / length)",
+                    term.iri, str(SB.fluxVariables), expected=expected, actual=found)
 
     def velocity_components(self, equation: Equation, term: Term) -> None:
         vx, vy = self.measure(term.velocity), self.measure(term.velocity_y)
