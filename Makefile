@@ -22,13 +22,9 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 demo: $(STAMP)
-	@echo "== scalebridge run: every example (validate, compose, run, write results) =="
-	@for model in examples/*/model.ttl; do \
-	    name=$$(basename $$(dirname "$$model")); \
-	    echo; echo "-- $$model"; \
-	    $(BIN)/scalebridge run "$$model" --out "results/$$name" || exit $$?; \
-	done
-	@echo; echo "Results (arrays, units, provenance, plots) are in: results/*/"
+	@echo "== scalebridge gallery: every example (validate, compose, run, write results), then"
+	@echo "   its headline results against their references =="
+	$(BIN)/scalebridge gallery examples --out results
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests

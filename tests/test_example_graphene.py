@@ -73,3 +73,26 @@ def test_the_model_gives_the_relaxed_and_unrelaxed_constants(tmp_path: Path) -> 
     e = energies["W"]["moduli"]["value"][0]
     assert energies["W"]["moduli"]["value"][2] == pytest.approx(e / (2 * (1 + relaxed_nu)),
                                                                 rel=1e-9)
+
+
+def test_a_stiffer_angle_term_moves_e_and_nu_as_the_closed_form_says(tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "example"
+    shutil.copytree(EXAMPLE, folder)
+    model = folder / "model.ttl"
+    text = model.read_text(encoding="utf-8")
+    assert "sb:value 1.42e-18" in text
+    k_theta = 2.5 * K_THETA
+    model.write_text(text.replace("sb:value 1.42e-18", f"sb:value {k_theta!r}"),
+                     encoding="utf-8")
+    outcome = run_files([model], out=tmp_path / "out", reasoner=False)
+    assert outcome.directory is not None, [d.message for d in outcome.report]
+    relaxed = json.loads((outcome.directory / "results.json").read_text(
+        encoding="utf-8"))["energies"]["W"]
+    e = 8 * math.sqrt(3) * K_R * k_theta / (A**2 * K_R + 18 * k_theta)
+    nu = (A**2 * K_R - 6 * k_theta) / (A**2 * K_R + 18 * k_theta)
+    assert relaxed["moduli"]["value"][0] == pytest.approx(e, rel=1e-9)
+    assert relaxed["contraction_ratios"]["value"][0][1] == pytest.approx(nu, rel=1e-9)
+    assert e > 360.29  # a stiffer bending term stiffens the sheet and lowers nu
+    assert nu < 0.1589

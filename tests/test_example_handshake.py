@@ -50,3 +50,35 @@ def test_a_set_value_that_breaks_the_handshake_is_reported_not_raised(tmp_path: 
     (finding,) = [d for d in outcome.report if d.code is Code.STRUCTURE_HANDSHAKE]
     assert "mass" in finding.message
     assert not (tmp_path / "out").exists()  # nothing written
+
+
+def test_a_four_times_deeper_well_runs_the_same_motion_twice_as_fast(tmp_path: Path) -> None:
+    # Dimensional analysis, independent of the solver: every force (bonds, the Cauchy-Born bar)
+    # scales with eps_LJ and the initial velocity with sqrt(eps_LJ / m), so with eps x 4 the
+    # motion is the same at half the time; the stable step halves too, so the discrete
+    # trajectories agree to round-off.
+    import shutil
+
+    base = run_files([EXAMPLE / "model.ttl"], out=tmp_path / "base", reasoner=False)
+    assert base.directory is not None
+    folder = tmp_path / "deep"
+    shutil.copytree(EXAMPLE, folder)
+    argon = folder / "argon.ttl"
+    text = argon.read_text(encoding="utf-8")
+    assert "sb:value 1.654e-21" in text
+    argon.write_text(text.replace("sb:value 1.654e-21", "sb:value 6.616e-21"), encoding="utf-8")
+    for name in ("chain.ttl", "bar.ttl"):
+        path = folder / name
+        text = path.read_text(encoding="utf-8")
+        text = text.replace("sb:duration [ sb:value 20.0 ;", "sb:duration [ sb:value 10.0 ;")
+        text = text.replace("sb:outputInterval [ sb:value 0.5 ;",
+                            "sb:outputInterval [ sb:value 0.25 ;")
+        path.write_text(text, encoding="utf-8")
+    deep = run_files([folder / "model.ttl"], out=tmp_path / "deep_out", reasoner=False)
+    assert deep.directory is not None, [d.message for d in deep.report]
+    slow, fast = (numpy.load(o.directory / "results.npz") for o in (base, deep)
+                  if o.directory is not None)
+    for key in ("atoms/u_a", "continuum/u_b"):
+        scale = numpy.max(numpy.abs(slow[key]))
+        assert numpy.max(numpy.abs(fast[key] - slow[key])) <= 1e-8 * scale, key
+    numpy.testing.assert_allclose(fast["atoms/time"], slow["atoms/time"] / 2, rtol=1e-12)

@@ -111,6 +111,7 @@ def _parser() -> _Parser:
     )
     _add_plot_model(kinds)
     _add_inspect(commands)
+    _add_gallery(commands)
     from scalebridge.cli_solve import add_commands
 
     add_commands(commands)
@@ -164,6 +165,38 @@ def _add_plot_model(kinds: argparse._SubParsersAction[_Parser]) -> None:
     )
 
 
+def _add_gallery(commands: argparse._SubParsersAction[_Parser]) -> None:
+    gallery = commands.add_parser(
+        "gallery",
+        help="run every example and compare its headline results with their references",
+        description="Run each examples/*/model.ttl (and every model a gallery.toml row names), "
+                    "then print the table: example, result, reference, error.",
+    )
+    gallery.add_argument("examples", nargs="?", default="examples", metavar="EXAMPLES",
+                         help="the folder of examples (default: examples)")
+    gallery.add_argument("--out", default="results", metavar="DIR",
+                         help="where the runs write their results (default: results)")
+
+
+def _gallery(args: argparse.Namespace, out: TextIO) -> int:
+    from pathlib import Path
+
+    from scalebridge.gallery import format_table, run_gallery
+
+    examples = Path(args.examples)
+    if not examples.is_dir():
+        print(f"scalebridge gallery: {examples} is not a folder", file=sys.stderr)
+        return EXIT_USAGE
+    outcomes, failed = run_gallery(examples, Path(args.out),
+                                   say=lambda line: print(line, file=out))
+    print(file=out)
+    print(format_table(outcomes), file=out)
+    print(f"\nResults (arrays, units, provenance, plots) are in: {args.out}/", file=out)
+    if failed:
+        print("runs that failed: " + ", ".join(failed), file=out)
+    return EXIT_OK if not failed and all(o.ok for o in outcomes) else EXIT_FINDINGS
+
+
 def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> int:
     """Run the command line; returns the exit status."""
     out = stdout or sys.stdout
@@ -185,6 +218,8 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
             return (compose_command if args.command == "compose" else run_command)(args, out)
         if args.command == "inspect":
             return _inspect(args, out)
+        if args.command == "gallery":
+            return _gallery(args, out)
         if args.command == "plot" and args.kind == "model":
             return _plot_model(args, out)
         if args.command == "plot":
