@@ -70,3 +70,16 @@ def test_the_whole_gallery_is_within_its_stated_tolerances(tmp_path: Path) -> No
     code = main(["gallery", str(EXAMPLES), "--out", str(tmp_path / "results")], stdout=out)
     assert code == 0, out.getvalue()
     assert "OUT OF TOLERANCE" not in out.getvalue()
+
+
+def test_a_row_that_names_no_result_fails_without_a_traceback(tmp_path: Path) -> None:
+    examples = _one_example(tmp_path, 45.0)
+    toml = examples / "heat_rod" / "gallery.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("parameters.k.value",
+                                                             "parameters.nothing.value"),
+                    encoding="utf-8")
+    out = io.StringIO()
+    code = main(["gallery", str(examples), "--out", str(tmp_path / "results")], stdout=out)
+    assert code == 1
+    assert "no result at 'parameters.nothing.value'" in out.getvalue()
+    assert "failed" in out.getvalue()

@@ -146,7 +146,13 @@ def run_gallery(examples: Path, out: Path, say: Callable[[str], None] = print
     found = []
     for row in rows:
         directory = directories.get((row.example, row.model))
-        value = _value(directory, row) if directory is not None else None
+        value = None
+        if directory is not None:
+            try:
+                value = _value(directory, row)
+            except (KeyError, IndexError, TypeError, ValueError) as err:
+                say(f"   {row.run_name}: no result at '{row.result}' ({type(err).__name__}: "
+                    f"{err})")
         found.append(RowOutcome(row, value, value is not None and _passes(row, value)))
     return found, failed
 

@@ -152,8 +152,11 @@ def run_files(
         results: Results = {}
         p = module.parameters(overrides)
         if program.coupling is not None:
-            say(f"running {len(program.submodels)} coupled submodels, exchanging every "
-                f"{program.coupling.macro_step:g} s up to {program.coupling.horizon:g} s")
+            if program.coupling.horizon > 0:
+                say(f"running {len(program.submodels)} coupled submodels, exchanging every "
+                    f"{program.coupling.macro_step:g} s up to {program.coupling.horizon:g} s")
+            else:
+                say(f"solving {len(program.submodels)} coupled steady submodels once")
             clock = time.perf_counter()
             results = module.run_coupled(p, progress=bar("coupled run"))
             seconds["coupled"] = time.perf_counter() - clock

@@ -107,3 +107,36 @@ def test_an_expectation_differentiates_under_the_integral() -> None:
                     sympy.Tuple(rule_tuple(phi, "uniform", 0.0, 2 * math.pi, 8)))
     assert sympy.diff(e, k) == Expectation(2 * k * sympy.cos(phi) ** 2, e.args[1])
     assert sympy.diff(e, phi) == 0  # bound inside: not a variable of the average
+
+
+def test_an_average_of_an_average_binds_fresh_names(tmp_path: Path) -> None:
+    # k_mean (an average over angle and spread) feeds a coarse quantity that is averaged again,
+    # over a third random parameter: the generated code nests one lambda in another
+    text = TEXT.replace(":use a sb:AlgebraicRelation ; sb:defines :twice ; sb:expression "
+                        "\"2 * k_mean\" .",
+                        ":use a sb:AlgebraicRelation ; sb:defines :twice ; sb:expression "
+                        "\"k_mean * load^2\" .\n"
+                        ":load a sb:Parameter ; sb:unit unit:UNITLESS ;\n"
+                        "    sb:distribution [ a sb:Uniform ; sb:lowerBound 0.0 ; "
+                        "sb:upperBound 3.0 ] .\n"
+                        ":top a sb:Submodel ; sb:onDomain :plant ; sb:hasRelation :report ;\n"
+                        "    sb:timeScale [ sb:grain [ sb:value 1.0e3 ; sb:unit unit:SEC ] ;\n"
+                        "      sb:extent [ sb:value 1.0e5 ; sb:unit unit:SEC ] ] .\n"
+                        ":plant a sb:Compartment ; sb:volume [ sb:value 1.0 ; sb:unit unit:M3 ] .\n"
+                        ":k_top a sb:Parameter ; sb:unit unit:W-PER-M-K ; sb:providedBy :again .\n"
+                        ":shown a sb:AlgebraicVariable ; sb:unit unit:W-PER-M-K .\n"
+                        ":report a sb:AlgebraicRelation ; sb:defines :shown ; "
+                        "sb:expression \"k_top\" .\n"
+                        ":again a sb:Averaging ; sb:source :twice ; sb:target :k_top ; "
+                        "sb:over ( :load ) .\n"
+                        ":c2 a sb:Hierarchical ; sb:between :coarse, :top ; sb:via :again .")
+    composition = _compose(tmp_path, text)
+    assert composition.source is not None, [d.message for d in composition.report]
+    assert "lambda _x0:" in composition.source and "lambda _x1, _x2:" in composition.source
+    solver = tmp_path / "solver.py"
+    solver.write_text(composition.source, encoding="utf-8")
+    p = load_solver(solver).parameters()
+    assert p["k_top"] == pytest.approx(EXPECTED * 3.0, rel=1e-12)  # E[load^2] = 3
+    values = parameter_values(composition.program)
+    assert float(values[sympy.Symbol("k_top", real=True)]) == pytest.approx(p["k_top"],
+                                                                            rel=1e-13)

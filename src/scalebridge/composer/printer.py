@@ -59,7 +59,9 @@ class SolverPrinter(NumPyPrinter):  # type: ignore[misc]
 
     def _print_Expectation(self, expr: Any) -> str:  # noqa: N802 - SymPy's names
         rules = rules_of(expr)
-        bound = {rule.symbol: f"_x{i}" for i, rule in enumerate(rules)}
+        # fresh names past those an enclosing average already binds (a nested average)
+        taken = sum(1 for code in self._names.values() if code.startswith("_x"))
+        bound = {rule.symbol: f"_x{taken + i}" for i, rule in enumerate(rules)}
         inner = SolverPrinter({**self._names, **bound})
         calls = ", ".join(
             f"quadrature.gauss_rule({rule.kind!r}, {rule.parameters!r}, {rule.points}, "
