@@ -6,10 +6,18 @@ import io
 import shutil
 from pathlib import Path
 
+import numpy
 import pytest
 
 from scalebridge.cli import main
-from scalebridge.gallery import GalleryRow, RowOutcome, format_table, load_rows, value_at
+from scalebridge.gallery import (
+    GalleryRow,
+    RowOutcome,
+    _value,
+    format_table,
+    load_rows,
+    value_at,
+)
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -83,3 +91,16 @@ def test_a_row_that_names_no_result_fails_without_a_traceback(tmp_path: Path) ->
     assert code == 1
     assert "no result at 'parameters.nothing.value'" in out.getvalue()
     assert "failed" in out.getvalue()
+
+
+def test_a_drop_is_the_first_output_less_the_last(tmp_path: Path) -> None:
+    # What a conserved total lost over the run (the gas a reservoir produced), and for a
+    # field the fall of its mean.
+    numpy.savez(tmp_path / "results.npz", total=numpy.array([10.0, 7.0, 4.5]),
+                field=numpy.array([[2.0, 4.0], [1.0, 2.0]]))
+    row = GalleryRow(example="x", model="model.ttl", label="lost", result="npz:total",
+                     reference=5.5, unit="kg", source="s", reduce="drop", scale=2.0)
+    assert _value(tmp_path, row) == 11.0
+    field = GalleryRow(example="x", model="model.ttl", label="fall", result="npz:field",
+                       reference=1.5, unit="", source="s", reduce="drop")
+    assert _value(tmp_path, field) == 1.5

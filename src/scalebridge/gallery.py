@@ -15,8 +15,10 @@ tolerance the example claims::
     tolerance = 1e-3                    # relative; or absolute_tolerance = ...
 
 A result may also be ``npz:KEY`` (an array of results.npz; ``reduce`` = "mean", "max" or
-"last", of its last row).  ``scalebridge gallery`` runs every ``examples/*/model.ttl`` and every
-other model a row names, then prints the table: example, result, reference, error.
+"last", of its last row; or "drop", its first output less its last: what a conserved total
+lost over the run, such as the gas a reservoir produced; of the means for a field).
+``scalebridge gallery`` runs every ``examples/*/model.ttl`` and every other model a row names,
+then prints the table: example, result, reference, error.
 
 Example
 -------
@@ -107,6 +109,9 @@ def _value(directory: Path, row: GalleryRow) -> float:
     if row.result.startswith("npz:"):
         with numpy.load(directory / "results.npz") as arrays:
             array = numpy.asarray(arrays[row.result[4:]], dtype=float)
+        if row.reduce == "drop":  # the first output less the last (of the means per row)
+            series = array.reshape(array.shape[0], -1).mean(axis=1) if array.ndim > 1 else array
+            return float(series[0] - series[-1]) * row.scale
         last = numpy.ravel(array[-1] if array.ndim > 1 else array)
         reduced = {"mean": numpy.mean(last), "max": numpy.max(last), "last": last[-1]}
         return float(reduced[row.reduce]) * row.scale
