@@ -26,6 +26,7 @@ __all__ = [
     "AxisFaces",
     "Conductivity",
     "FloatArray",
+    "VaryingConductivity",
     "axis_faces",
     "cell_values",
     "field_values",
@@ -37,7 +38,49 @@ __all__ = [
 ]
 
 FloatArray = NDArray[np.float64]
-Conductivity = float | FloatArray
+
+
+@dataclass(frozen=True)
+class VaryingConductivity:
+    """A conductivity that varies inside the cells (a k given as a function of position).
+
+    ``cells`` holds its values at the cell centres; ``halves`` holds, per axis, the resistance
+    of each half cell: ``(low, high)`` with ``low = integral of dx / k`` from the cell's low
+    face to its centre and ``high`` from its centre to its high face (units of m / k, so that
+    a face's conductance per unit area, k/m, is ``1 / (high[i] + low[i + 1])``), each of the
+    cells' shape (the grid's shape, axes in their natural order).  A face between two cells
+    then conducts like the resistances in series that k actually puts between the centres;
+    with k constant in each cell this is the harmonic mean of the cell values, exactly.  A
+    wall next to a boundary face sees the half cell's own resistance: a log-law wall
+    (k proportional to the distance from a rough wall, k = kappa u* (y + z0)) is exact on a
+    uniform grid.
+
+    Example
+    -------
+    >>> k = VaryingConductivity(np.array([2.0]), ((np.array([0.25]), np.array([0.25])),))
+    >>> k.cells.tolist()
+    [2.0]
+    """
+
+    cells: FloatArray
+    halves: tuple[tuple[FloatArray, FloatArray], ...]
+
+    def __post_init__(self) -> None:
+        shape = np.shape(self.cells)
+        if len(self.halves) != len(shape):
+            raise ValueError(f"give the half-cell resistances along each of the {len(shape)} "
+                             "axes")
+        for low, high in self.halves:
+            for part in (low, high):
+                if np.shape(part) != shape:
+                    raise ValueError(f"half-cell resistances must have the cells' shape {shape}, "
+                                     f"got {np.shape(part)}")
+                if np.any(np.isnan(part)) or np.any(np.asarray(part) <= 0.0):
+                    raise ValueError("half-cell resistances must be positive (infinite where "
+                                     "k vanishes)")
+
+
+Conductivity = float | FloatArray | VaryingConductivity
 
 #: The sides of a 2-D domain: left (x = 0), right (x = W), bottom (y = 0), top (y = H).
 SIDES = ("left", "right", "bottom", "top")
@@ -74,7 +117,10 @@ def harmonic(a: FloatArray, b: FloatArray) -> FloatArray:
 
 
 def cell_values(k: Conductivity, shape: tuple[int, ...], name: str = "k") -> FloatArray:
-    """``k`` as an array of cell values of ``shape``, checked finite and non-negative."""
+    """``k`` as an array of cell values of ``shape``, checked finite and non-negative (the
+    centre values of a :class:`VaryingConductivity`)."""
+    if isinstance(k, VaryingConductivity):
+        k = k.cells
     if np.shape(k) not in ((), shape):
         raise ValueError(f"{name} must be a float or an array of shape {shape}, got {np.shape(k)}")
     values = np.broadcast_to(np.asarray(k, dtype=np.float64), shape)
@@ -124,25 +170,45 @@ def _boundary_face(
     raise AssertionError("periodic faces are handled by the caller")  # pragma: no cover
 
 
-def axis_faces(
+def _series(a: FloatArray, b: FloatArray | float) -> FloatArray:
+    """The conductance 1 / (a + b) of two resistances in series (0 where one is infinite)."""
+    with np.errstate(divide="ignore"):
+        result: FloatArray = 1.0 / (np.asarray(a) + np.asarray(b))
+    return result
+
+
+def axis_faces(  # noqa: PLR0917 - the cells, their width, the two sides, their names
     k_cells: FloatArray,
     spacing: float,
     low: BoundaryCondition,
     high: BoundaryCondition,
     names: tuple[str, str],
+    halves: tuple[FloatArray, FloatArray] | None = None,
 ) -> AxisFaces:
-    """The faces along axis 0 of cells with conductivities ``k_cells`` and width ``spacing``."""
+    """The faces along axis 0 of cells with conductivities ``k_cells`` and width ``spacing``.
+
+    ``halves``, when given, are the half-cell resistances along this axis (the low and the
+    high half of each cell, axis first; see :class:`VaryingConductivity`), which then set the
+    face conductances instead of the harmonic means of the cell values."""
     half = 0.5 * spacing
-    interior = harmonic(k_cells[:-1], k_cells[1:]) / spacing
+    if halves is not None:
+        r_low, r_high = halves
+        interior = _series(r_high[:-1], r_low[1:])
+        # the half cell next to each boundary face as a cell of constant k over half a cell
+        k_low, k_high = half * _series(r_low[0], 0.0), half * _series(r_high[-1], 0.0)
+    else:
+        interior = harmonic(k_cells[:-1], k_cells[1:]) / spacing
+        k_low, k_high = k_cells[0], k_cells[-1]
     if check_periodic_pair(low, high, names):
-        wrap = harmonic(k_cells[-1], k_cells[0]) / spacing
+        wrap = (_series(halves[1][-1], halves[0][0]) if halves is not None
+                else harmonic(k_cells[-1], k_cells[0]) / spacing)
         zero = np.zeros_like(k_cells[0])
         shape = np.shape(k_cells[0])
         jump = (side_values(high, "value", shape, names[1])
                 - side_values(low, "value", shape, names[0]))
         return AxisFaces(interior, wrap, zero, zero, zero, zero, jump)
-    low_slope, low_offset = _boundary_face(low, k_cells[0], half, names[0])
-    high_slope, high_offset = _boundary_face(high, k_cells[-1], half, names[1])
+    low_slope, low_offset = _boundary_face(low, k_low, half, names[0])
+    high_slope, high_offset = _boundary_face(high, k_high, half, names[1])
     return AxisFaces(interior, None, low_slope, low_offset, high_slope, high_offset)
 
 

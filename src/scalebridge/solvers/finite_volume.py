@@ -40,6 +40,7 @@ from scalebridge.solvers._faces import (
     AxisFaces,
     Conductivity,
     FloatArray,
+    VaryingConductivity,
     axis_faces,
     cell_values,
     field_values,
@@ -55,6 +56,8 @@ from scalebridge.solvers.advection import (
     advection_2d,
     advection_boundary_fluxes_1d,
     advection_boundary_fluxes_2d,
+    advection_matrix_1d,
+    advection_matrix_2d,
 )
 from scalebridge.solvers.boundaries import BoundaryCondition
 from scalebridge.solvers.grids import Grid1D, Grid2D
@@ -62,10 +65,13 @@ from scalebridge.solvers.grids import Grid1D, Grid2D
 __all__ = [
     "SIDES",
     "Conductivity",
+    "VaryingConductivity",
     "advection_1d",
     "advection_2d",
     "advection_boundary_fluxes_1d",
     "advection_boundary_fluxes_2d",
+    "advection_matrix_1d",
+    "advection_matrix_2d",
     "boundary_fluxes_1d",
     "boundary_fluxes_2d",
     "diffusion_1d",
@@ -87,7 +93,22 @@ __all__ = [
 def _faces_1d(
     k: Conductivity, grid: Grid1D, left: BoundaryCondition, right: BoundaryCondition
 ) -> AxisFaces:
-    return axis_faces(cell_values(k, (grid.cells,)), grid.dx, left, right, ("left", "right"))
+    halves = _halves(k, (grid.cells,), 0)
+    return axis_faces(cell_values(k, (grid.cells,)), grid.dx, left, right, ("left", "right"),
+                      halves)
+
+
+def _halves(k: Conductivity, shape: tuple[int, ...], axis: int
+            ) -> tuple[FloatArray, FloatArray] | None:
+    """The half-cell resistances of a varying conductivity along ``axis``, that axis first;
+    None for a conductivity given by cell values."""
+    if not isinstance(k, VaryingConductivity):
+        return None
+    if np.shape(k.cells) != shape:
+        raise ValueError(f"k must have the grid's shape {shape}, got {np.shape(k.cells)}")
+    low, high = k.halves[axis]
+    return np.moveaxis(np.asarray(low, dtype=np.float64), axis, 0), np.moveaxis(
+        np.asarray(high, dtype=np.float64), axis, 0)
 
 
 def diffusion_1d(
@@ -284,9 +305,11 @@ def _faces_2d(
 ) -> tuple[AxisFaces, AxisFaces]:
     left, right, bottom, top = sides_in_order(boundaries)
     k_cells = cell_values(k, grid.shape)
-    x_faces = axis_faces(k_cells, grid.dx, left, right, ("left", "right"))
+    x_faces = axis_faces(k_cells, grid.dx, left, right, ("left", "right"),
+                         _halves(k, grid.shape, 0))
     # Along y the axis of interest is moved to the front: arrays are (ny, nx) there.
-    y_faces = axis_faces(k_cells.T, grid.dy, bottom, top, ("bottom", "top"))
+    y_faces = axis_faces(k_cells.T, grid.dy, bottom, top, ("bottom", "top"),
+                         _halves(k, grid.shape, 1))
     return x_faces, y_faces
 
 

@@ -96,21 +96,31 @@ def diffusion_step_limit(diffusivity: float, spacings: Sequence[float]) -> float
     return 1.0 / (2.0 * diffusivity * inverse_squares)
 
 
-def advection_step_limit(speeds: Sequence[float], spacings: Sequence[float]) -> float:
-    """Upwind (CFL) limit ``1 / sum(|v_i| / h_i)`` in seconds; ``inf`` when nothing moves.
+def advection_step_limit(
+    speeds: Sequence[float | FloatArray], spacings: Sequence[float]
+) -> float:
+    """Upwind (CFL) limit ``1 / max(sum(|v_i| / h_i))`` in seconds; ``inf`` when nothing moves.
 
-    ``speeds`` are velocity components in m/s, ``spacings`` the matching spacings in metres.
+    ``speeds`` are velocity components in m/s, one per spacing (metres): each a number or an
+    array of cell values (a velocity that varies in space), the limit then taken at the cell
+    where the flow crosses cells fastest.
 
     Example
     -------
     >>> advection_step_limit([2.0, -1.0], [0.1, 0.1])
     0.03333333333333333
+    >>> import numpy as np
+    >>> advection_step_limit([np.array([1.0, 4.0]), 0.0], [0.5, 1.0])
+    0.125
     """
     h = _spacings(spacings)
-    v = np.abs(np.asarray(speeds, dtype=np.float64).ravel())
-    if v.shape != h.shape or not np.all(np.isfinite(v)):
+    if len(speeds) != h.size:
         raise ValueError("give one finite speed per spacing")
-    rate = float(np.sum(v / h))
+    parts = [np.abs(np.asarray(v, dtype=np.float64)) / step for v, step in zip(speeds, h,
+                                                                                 strict=True)]
+    if not all(np.all(np.isfinite(part)) for part in parts):
+        raise ValueError("give one finite speed per spacing")
+    rate = float(np.max(sum(np.broadcast_arrays(*parts), start=np.zeros(()))))
     return math.inf if rate == 0.0 else 1.0 / rate
 
 
