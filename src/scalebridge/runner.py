@@ -50,6 +50,8 @@ from scalebridge.files import replace_directory, staging_directory, write_atomic
 from scalebridge.result_plots import local_name
 from scalebridge.solvers.errors import NumericalFailure
 from scalebridge.static_results import average_profiles, energy_curves
+from scalebridge.summaries import Summary, state_summaries
+from scalebridge.summaries import declared as declared_summary
 
 __all__ = ["RunOutcome", "engineering_constants", "load_solver", "parse_overrides", "run_files"]
 
@@ -177,9 +179,10 @@ def run_files(
         ended = datetime.datetime.now(datetime.UTC)
         totals = _totals(module, program, p, results)
         fluxes = _fluxes(module, p, results)
+        summaries = state_summaries(module, program, p, results)
         files = _write_results(staging, program, results, totals, overrides,
                                source, started, ended, Path(paths[0]), p, energies, curves,
-                               fluxes)
+                               fluxes, summaries=summaries)
         replace_directory(staging, target)
     except NumericalFailure as failure:
         shutil.rmtree(staging, ignore_errors=True)
@@ -277,6 +280,7 @@ def _write_results(  # noqa: PLR0917 - everything a results directory records
     energies: Mapping[str, Mapping[str, Any]],
     curves: Mapping[str, Mapping[str, tuple[NDArray[numpy.float64], NDArray[numpy.float64]]]],
     fluxes: Mapping[str, Mapping[str, NDArray[numpy.float64]]],
+    summaries: Mapping[str, Mapping[str, Summary]] | None = None,
 ) -> list[Path]:
     arrays: dict[str, NDArray[numpy.float64]] = {}
     sidecar: dict[str, Any] = {
@@ -368,6 +372,11 @@ def _write_results(  # noqa: PLR0917 - everything a results directory records
                 "key": key, "unit": state.unit, "iri": state.iri, "label": state.label,
                 "shape": list(arrays[key].shape), "conserves": state.conserves,
             }
+            summary = (summaries or {}).get(submodel.name, {}).get(state.name)
+            if summary is not None:  # a scalar state's max, its time, and its integral
+                entry.setdefault("summary", {})[state.name] = declared_summary(
+                    summary, state.unit, state.scale, state.offset,
+                    float(times[-1] - times[0]) if len(times) else 0.0)
         for problem in submodel.fields:
             axes = ("x", "y")[: len(problem.grid.cells)]
             for axis, side, cells in zip(axes, problem.grid.sides, problem.grid.cells,
