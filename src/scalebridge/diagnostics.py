@@ -385,9 +385,11 @@ CATALOGUE: dict[Code, CodeInfo] = {
     Code.PORT_UNCONNECTED: CodeInfo(
         "Unconnected port",
         _E,
-        "A port belongs to a domain but no junction, interface or carrier flow uses it: "
-        "whatever flows through it would go nowhere.",
-        "Join the port to another with an sb:Junction or sb:Interface, or remove it.",
+        "A port belongs to a domain but no junction, interface or carrier flow uses it, and "
+        "no scale bridge reads its potential or flow variable: whatever flows through it "
+        "would go nowhere.",
+        "Join the port to another with an sb:Junction or sb:Interface, read its potential "
+        "variable with a scale bridge (sb:source), or remove it.",
     ),
     Code.OWL_INCONSISTENT: CodeInfo(
         "Model contradicts the ontology",
@@ -459,8 +461,10 @@ CATALOGUE: dict[Code, CodeInfo] = {
     Code.UNITS_PORT_MISMATCH: CodeInfo(
         "Joined ports of different dimensions", _E,
         "Ports joined by a junction or interface must present potentials of one dimension and "
-        "carry fields whose balances have one dimension.",
-        "Join ports that carry the same kind of quantity."),
+        "carry fields whose balances have one dimension; a port's declared potential variable "
+        "must have the dimension of what the port presents.",
+        "Join ports that carry the same kind of quantity, and declare a potential variable in "
+        "the unit of the field the port carries."),
     Code.UNITS_FLOW_MISMATCH: CodeInfo(
         "Flow or transfer with the wrong dimension", _E,
         "A carrier flow's rate times the concentration it carries, or a transfer's rate, must "

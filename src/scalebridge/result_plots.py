@@ -125,6 +125,26 @@ def plot_submodel(
     return written
 
 
+def plot_faces(directory: Path, submodel: SubmodelIR, times: NDArray[numpy.float64],
+               faces: Mapping[str, NDArray[numpy.float64]]) -> list[Path]:
+    """Write ``<submodel>_faces.png``: the values its fields present at their ports over
+    time (SI ``faces`` by variable, shown in their declared units); nothing without ports."""
+    declared = {f.name: f for p in submodel.fields for f in p.faces if f.name in faces}
+    if not declared:
+        return []
+    per, unit = time_axis(float(times[-1]) if len(times) else 0.0)
+    figure, axis = plt.subplots(figsize=(7.0, 3.2))
+    for name, face in declared.items():
+        axis.plot(times / per, (faces[name] - face.offset) / face.scale,
+                  label=f"{name} ({face.side} side, {face.unit})")
+    axis.set_xlabel(f"time ({unit})")
+    axis.set_title(f"{submodel.label}: values at its ports")
+    axis.legend(fontsize="small")
+    axis.grid(alpha=0.3)
+    figure.tight_layout()
+    return [_save(figure, directory / f"{submodel.name}_faces.png")]
+
+
 def plot_table(directory: Path, table: TabulationIR, arguments: NDArray[numpy.float64],
                values: NDArray[numpy.float64]) -> Path:
     """Write ``<table>.png``: a table the fine model built, in the declared units."""

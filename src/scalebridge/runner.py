@@ -180,9 +180,10 @@ def run_files(
         totals = _totals(module, program, p, results)
         fluxes = _fluxes(module, p, results)
         summaries = state_summaries(module, program, p, results)
+        faces = _fluxes(module, p, results, "FACES")
         files = _write_results(staging, program, results, totals, overrides,
                                source, started, ended, Path(paths[0]), p, energies, curves,
-                               fluxes, summaries=summaries)
+                               fluxes, faces, summaries=summaries)
         replace_directory(staging, target)
     except NumericalFailure as failure:
         shutil.rmtree(staging, ignore_errors=True)
@@ -217,11 +218,12 @@ class _ProgressBar:
 # -- conserved totals ------------------------------------------------------------------------
 
 
-def _fluxes(module: ModuleType, p: Mapping[str, float], results: Results
-            ) -> dict[str, dict[str, NDArray[numpy.float64]]]:
-    """Per submodel, each flux variable at every output time (SI, one row per time)."""
+def _fluxes(module: ModuleType, p: Mapping[str, float], results: Results,
+            registry: str = "FLUXES") -> dict[str, dict[str, NDArray[numpy.float64]]]:
+    """Per submodel, each flux variable at every output time (SI, one row per time); with
+    ``registry="FACES"``, each value a field presents at a port (one value per time)."""
     out: dict[str, dict[str, NDArray[numpy.float64]]] = {}
-    for submodel, by_field in getattr(module, "FLUXES", {}).items():
+    for submodel, by_field in getattr(module, registry, {}).items():
         if submodel not in results:
             continue
         times, states = results[submodel]
@@ -280,6 +282,7 @@ def _write_results(  # noqa: PLR0917 - everything a results directory records
     energies: Mapping[str, Mapping[str, Any]],
     curves: Mapping[str, Mapping[str, tuple[NDArray[numpy.float64], NDArray[numpy.float64]]]],
     fluxes: Mapping[str, Mapping[str, NDArray[numpy.float64]]],
+    faces: Mapping[str, Mapping[str, NDArray[numpy.float64]]] | None = None,
     summaries: Mapping[str, Mapping[str, Summary]] | None = None,
 ) -> list[Path]:
     arrays: dict[str, NDArray[numpy.float64]] = {}
@@ -395,6 +398,16 @@ def _write_results(  # noqa: PLR0917 - everything a results directory records
                     "key": key, "unit": flux.unit, "iri": flux.iri, "of": problem.state,
                     "axis": "xy"[flux.axis], "shape": list(arrays[key].shape),
                     "mean": float(numpy.mean(arrays[key][-1]))}
+            for face in problem.faces:
+                if face.name not in (faces or {}).get(submodel.name, {}):
+                    continue
+                key = f"{submodel.name}/{face.name}"
+                arrays[key] = _declared((faces or {})[submodel.name][face.name], face.scale,
+                                        face.offset)
+                entry.setdefault("faces", {})[face.name] = {
+                    "key": key, "unit": face.unit, "iri": face.iri, "of": problem.state,
+                    "side": face.side, "shape": list(arrays[key].shape),
+                    "last": float(arrays[key][-1]), "max": float(numpy.max(arrays[key]))}
         if submodel.motion is not None:
             key = f"{submodel.name}/x"
             arrays[key] = numpy.asarray(submodel.motion.positions, dtype=numpy.float64)
@@ -435,6 +448,7 @@ def _write_results(  # noqa: PLR0917 - everything a results directory records
     from scalebridge.result_plots import (
         plot_average,
         plot_energy_curves,
+        plot_faces,
         plot_submodel,
         plot_table,
     )
@@ -443,6 +457,8 @@ def _write_results(  # noqa: PLR0917 - everything a results directory records
         if submodel.name in results:
             written += plot_submodel(directory, submodel, results[submodel.name],
                                      totals.get(submodel.name, {}))
+            written += plot_faces(directory, submodel, results[submodel.name][0],
+                                  (faces or {}).get(submodel.name, {}))
     for table in tabulations:
         written.append(plot_table(directory, table, *tables[table.name]))
     written += [plot_average(directory, profile) for profile in profiles]

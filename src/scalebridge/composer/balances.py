@@ -12,6 +12,7 @@ from scalebridge.composer.ir import (
     BoundaryIR,
     CompartmentSystemIR,
     DerivedIR,
+    FaceIR,
     FieldProblemIR,
     FluxIR,
     GridIR,
@@ -336,6 +337,8 @@ def _field_problem(
                                         "depends on the field itself is not lowered yet",
                                         domain.iri))
             break
+    faces, found = _faces(model, equation, domain.iri, len(sizes))
+    problems += found
     return (
         FieldProblemIR(
             state=variable.name,
@@ -348,6 +351,40 @@ def _field_problem(
             source_linear=source_linear,
             steady=equation.steady,
             fluxes=tuple(fluxes),
+            faces=faces,
         ),
         problems,
     )
+
+
+def _faces(model: Model, equation: Equation, domain: IRI, dimensions: int
+           ) -> tuple[tuple[FaceIR, ...], list[Diagnostic]]:
+    """The potential variables of the ports on the sides of ``domain`` that carry the field
+    of ``equation``: each presents the field's value on its side's faces."""
+    faces: list[FaceIR] = []
+    problems: list[Diagnostic] = []
+    joined = {p for j in model.junctions.values() for p in j.ports}
+    joined |= {e for f in model.carrier_flows.values() for e in (f.source, f.target)}
+    sides = ("left", "right", "bottom", "top")[: 2 * dimensions]
+    for port in sorted(model.ports.values(), key=lambda p: p.iri):
+        if port.domain != domain or port.field != equation.field:
+            continue
+        if port.iri in joined:
+            problems.append(unsupported("a port on a grid joined by a junction or a carrier "
+                                        "flow is not lowered yet", port.iri))
+            continue
+        variable = model.variables.get(port.potential_variable or "")
+        if port.side is None or port.side.value not in sides or variable is None:
+            problems.append(unsupported("a port on a grid presents the field's value on a "
+                                        "side: it needs sb:at and an sb:potentialVariable",
+                                        port.iri))
+            continue
+        if port.potential is not None:
+            problems.append(unsupported("a port on a grid presents the field's value on its "
+                                        "side; an sb:potential formula is not lowered there",
+                                        port.iri))
+            continue
+        text, scale, offset = unit_parts(variable)
+        faces.append(FaceIR(variable.name, variable.iri, text, scale, offset,
+                            port.side.value))
+    return tuple(faces), problems

@@ -62,6 +62,9 @@ def lower_couplings(
     # a diffusion term's flux variables are observed like fields (their mean over the grid)
     states.update({flux.name: sub.name for sub in submodels for field in sub.fields
                    for flux in field.fluxes})
+    # so are the values a field presents at its ports (the port's potential variable)
+    states.update({face.name: sub.name for sub in submodels for field in sub.fields
+                   for face in field.faces})
     variables_by_name = {v.name: v for v in model.variables.values()}
     inputs: list[InputIR] = []
     exchanges: list[ExchangeIR] = []

@@ -98,6 +98,7 @@ def generate_module(program: ProgramIR) -> str:
     for index, submodel in enumerate(program.submodels):
         _submodel(w, program, index, submodel)
     _flux_registry(w, program)
+    _face_registry(w, program)
     if program.energies:
         _energies(w, program)
     _run(w, program)
@@ -110,7 +111,7 @@ def _tidy(lines: list[str]) -> str:
     """PEP 8 spacing: two blank lines before each top-level definition, no runs of blanks."""
     out: list[str] = []
     for line in lines:
-        if line.startswith(("def ", "RUNNERS", "ENERGIES", "FLUXES")):
+        if line.startswith(("def ", "RUNNERS", "ENERGIES", "FLUXES", "FACES")):
             while out and not out[-1]:
                 out.pop()
             out += ["", ""]
@@ -263,6 +264,55 @@ def _flux_registry(w: _Writer, program: ProgramIR) -> None:
         entries = ", ".join(f"{f!r}: {n}" for s, f, n in listed if s == submodel_name)
         w(f"{submodel_name!r}: {{{entries}}},", 1)
     w("}")
+
+
+def _faces(w: _Writer, tag: str, name: str, field: FieldProblemIR,
+           pointwise: SolverPrinter) -> None:
+    """faces_<tag>(p, u, t): the values the field presents at its ports (SI)."""
+    two = len(field.grid.cells) == 2
+    k = field.diffusivity if field.diffusivity is not None else sympy.Integer(0)
+    w()
+    w(f"def faces_{tag}(p, u, t=0.0):")
+    w(f'"""The values the field {name} presents at its ports (SI): each the value on the',
+      1)
+    w('faces of its side, from the side\'s condition at time t (s) and the cells next to it."""',
+      1)
+    w(f"grid, {'x, y' if two else 'x'}, s = setup_{tag}(p, t)", 1)
+    w(f"k = numpy.broadcast_to(numpy.asarray({pointwise.doprint(k)}, dtype=float), x.shape)", 1)
+    w("return {", 1)
+    for face in field.faces:
+        w(f"{face.name!r}: finite_volume.side_value(u, k, grid, s['boundaries'], "
+          f"{face.side!r}),", 2)
+    w("}", 1)
+
+
+def _face_registry(w: _Writer, program: ProgramIR) -> None:
+    """FACES: {submodel: {field: faces function}} for the fields with ports on their sides."""
+    listed = [(submodel.name, field.state, f"faces_{index}_{position}")
+              for index, submodel in enumerate(program.submodels)
+              for position, field in enumerate(submodel.fields) if field.faces]
+    if not listed:
+        return
+    w()
+    w("FACES = {")
+    for submodel_name in dict.fromkeys(s for s, _f, _n in listed):
+        entries = ", ".join(f"{f!r}: {n}" for s, f, n in listed if s == submodel_name)
+        w(f"{submodel_name!r}: {{{entries}}},", 1)
+    w("}")
+
+
+def _timed_boundaries(w: _Writer, tag: str, name: str, field: FieldProblemIR,
+                      pointwise: SolverPrinter) -> None:
+    """boundaries_<tag>(p, t): the conditions of a field whose boundaries vary in time."""
+    w()
+    w(f"def boundaries_{tag}(p, t):")
+    w(f'"""The boundary conditions of the field {name} at the model\'s time t (s): they vary',
+      1)
+    w('in time, so the solver evaluates them whenever it needs them."""', 1)
+    w("return {", 1)
+    for boundary in field.boundaries:
+        w(f"{boundary.side!r}: {_condition(pointwise, boundary)},", 2)
+    w("}", 1)
 
 
 def _submodel(w: _Writer, program: ProgramIR, index: int, submodel: SubmodelIR) -> None:
@@ -424,6 +474,11 @@ def _field(  # noqa: PLR0917 - the writer, where it is, what it writes
     w("return grid, x" + (", y" if two else "") + ", s", 1)
     if field.fluxes:
         _fluxes(w, tag, name, field, pointwise)
+    if field.faces:
+        _faces(w, tag, name, field, pointwise)
+    timed = field.timed_boundaries
+    if timed:
+        _timed_boundaries(w, tag, name, field, pointwise)
     plan = submodel.schedule
     explicit = plan.method is not Method.IMPLICIT
     if uses_stencil_kernel(field, plan.method):
@@ -447,13 +502,14 @@ def _field(  # noqa: PLR0917 - the writer, where it is, what it writes
     elif plan.method is Method.STIFF:
         _stiff_field_solve(w, tag, submodel, field, pointwise)
     elif plan.method is Method.IMPLICIT:
+        periodic = any(b.kind == "periodic" for b in field.boundaries)
         if two:
             w("a, b = finite_volume.diffusion_matrix_2d(s['k'], grid, s['boundaries'])", 1)
             w("a = a + scipy.sparse.diags(s['slope'].ravel())", 1)
             w("b = b + s['offset'].ravel()", 1)
         else:
             w("left, right = s['boundaries']['left'], s['boundaries']['right']", 1)
-            if any(b.kind == "periodic" for b in field.boundaries):
+            if periodic:
                 # a periodic pair couples the first and last cells: not tridiagonal
                 w("a, b = finite_volume.diffusion_matrix_1d_sparse(s['k'], grid, left, right)",
                   1)
@@ -463,6 +519,19 @@ def _field(  # noqa: PLR0917 - the writer, where it is, what it writes
                 w("a = a.copy()", 1)
                 w("a[1] += s['slope']", 1)
             w("b = b + s['offset']", 1)
+        if timed:
+            # The conditions vary in time: b (what they add) is assembled at every step; the
+            # matrix does not depend on them (a Robin coefficient that varies is explicit).
+            w("def b(t_run):", 1)
+            w(f"bounds = boundaries_{tag}(p, start + t_run)", 2)
+            if two:
+                w("_a, added = finite_volume.diffusion_matrix_2d(s['k'], grid, bounds)", 2)
+                w("return added + s['offset'].ravel()", 2)
+            else:
+                matrix = "diffusion_matrix_1d_sparse" if periodic else "diffusion_matrix_1d"
+                w(f"_a, added = finite_volume.{matrix}(", 2)
+                w("s['k'], grid, bounds['left'], bounds['right'])", 3)
+                w("return added + s['offset']", 2)
         w(f"dt = (times[1] - times[0]) / numpy.ceil((times[1] - times[0]) / {plan.step!r} "
           "- 1e-9)", 1)
         w("found = time_stepping.integrate_theta(", 1)
@@ -476,7 +545,9 @@ def _field(  # noqa: PLR0917 - the writer, where it is, what it writes
     else:
         coords_args = "x, y" if two else "x"
         w("def rhs(t, u):", 1)
-        _transport(w, field, "s['k']")
+        if timed:
+            w(f"bounds = boundaries_{tag}(p, start + t)", 2)
+        _transport(w, field, "s['k']", "bounds" if timed else "s['boundaries']")
         w(f"return (total + source_{index}_{position}(start + t, u, p, {coords_args})) "
           "/ s['capacity']", 2)
         spacings = "(grid.dx, grid.dy)" if two else "(grid.dx,)"
@@ -495,15 +566,17 @@ def _field(  # noqa: PLR0917 - the writer, where it is, what it writes
     w()
 
 
-def _transport(w: _Writer, field: FieldProblemIR, k: str) -> None:
-    """``total = `` diffusion (conductivity code ``k``) plus advection of ``u``, in a rhs."""
+def _transport(w: _Writer, field: FieldProblemIR, k: str, bounds: str = "s['boundaries']"
+               ) -> None:
+    """``total = `` diffusion (conductivity code ``k``) plus advection of ``u``, in a rhs,
+    with the boundary conditions ``bounds`` (code of a dict by side)."""
     if len(field.grid.cells) == 2:
-        w(f"total = finite_volume.diffusion_2d(u, {k}, grid, s['boundaries'])", 2)
+        w(f"total = finite_volume.diffusion_2d(u, {k}, grid, {bounds})", 2)
         if field.velocity is not None:
             w("total = total + finite_volume.advection_2d(", 2)
-            w("u, s['velocity'][0], s['velocity'][1], grid, s['boundaries'])", 3)
+            w(f"u, s['velocity'][0], s['velocity'][1], grid, {bounds})", 3)
         return
-    bcs = "s['boundaries']['left'], s['boundaries']['right']"
+    bcs = f"{bounds}['left'], {bounds}['right']"
     w(f"total = finite_volume.diffusion_1d(u, {k}, grid, {bcs})", 2)
     if field.velocity is not None:
         w(f"total = total + finite_volume.advection_1d(u, s['velocity'][0], grid, {bcs})", 2)
@@ -534,11 +607,14 @@ def _steady_field_solve(
     w(f"slope = numpy.broadcast_to(numpy.asarray({printer.doprint(sympy.diff(field.source, u))}"
       ", dtype=float), shape)", 2)
     w(f"rest = source_{tag}(t, u, p, {coords}) - slope * u", 2)
+    bounds = "bounds" if field.timed_boundaries else "s['boundaries']"
+    if field.timed_boundaries:
+        w(f"bounds = boundaries_{tag}(p, t)", 2)
     if two:
-        w("a, b = finite_volume.diffusion_matrix_2d(k, grid, s['boundaries'])", 2)
+        w(f"a, b = finite_volume.diffusion_matrix_2d(k, grid, {bounds})", 2)
     else:
-        w("a, b = finite_volume.diffusion_matrix_1d_sparse(k, grid, s['boundaries']['left'], "
-          "s['boundaries']['right'])", 2)
+        w(f"a, b = finite_volume.diffusion_matrix_1d_sparse(k, grid, {bounds}['left'], "
+          f"{bounds}['right'])", 2)
     w("return a + scipy.sparse.diags(slope.ravel()), -(b + rest.ravel())", 2)
     gauge = _floating(field)
     w(f"u = static.solve_linearised(linearised, u0.ravel(), gauge={gauge!r}, "
@@ -562,7 +638,9 @@ def _stiff_field_solve(
     w(f"k = numpy.broadcast_to(numpy.asarray({printer.doprint(k)}, dtype=float), shape)", 2)
     w(f"capacity = numpy.broadcast_to(numpy.asarray({printer.doprint(field.capacity)}, "
       "dtype=float), shape)", 2)
-    _transport(w, field, "k")
+    if field.timed_boundaries:
+        w(f"bounds = boundaries_{tag}(p, t)", 2)
+    _transport(w, field, "k", "bounds" if field.timed_boundaries else "s['boundaries']")
     w(f"return ((total + source_{tag}(t, u, p, {coords})) / capacity).ravel()", 2)
     periodic = ", ".join(f"s['boundaries'][{a!r}].kind == 'periodic'"
                          for a in (("left", "bottom") if two else ("left",)))
@@ -656,6 +734,7 @@ def _components(w: _Writer, program: ProgramIR) -> None:
             _steady_values(w, program, system, "y0")
         for position, field in enumerate(submodel.fields):
             w(f"state[{field.state!r}] = initial_{index}_{position}(p)", 1)
+        _face_values(w, index, submodel, "0.0")
         w("return state", 1)
         w()
         w(f"def advance_{index}(p, state, t0, t1):")
@@ -679,6 +758,7 @@ def _components(w: _Writer, program: ProgramIR) -> None:
         for position, field in enumerate(submodel.fields):
             w(f"state[{field.state!r}] = solve_{index}_{position}(p, span, "
               f"initial=state[{field.state!r}], start=t0)[-1]", 1)
+        _face_values(w, index, submodel, "t1")
         w("return state", 1)
         w()
         w(f"def observe_{index}(p, state):")
@@ -693,6 +773,14 @@ def _components(w: _Writer, program: ProgramIR) -> None:
                   ".items():", 1)
                 w("seen[name] = float(numpy.mean(value))", 2)
         w("return seen", 1)
+
+
+def _face_values(w: _Writer, index: int, submodel: SubmodelIR, time: str) -> None:
+    """state.update(the values each field presents at its ports, at ``time``): part of the
+    state, so that the submodel shows them to the others and a coupled run records them."""
+    for position, field in enumerate(submodel.fields):
+        if field.faces:
+            w(f"state.update(faces_{index}_{position}(p, state[{field.state!r}], {time}))", 1)
 
 
 def _steady_values(w: _Writer, program: ProgramIR, system: CompartmentSystemIR, vector: str

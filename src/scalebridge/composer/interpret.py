@@ -282,6 +282,8 @@ def _coupled(
             for field in submodel.fields:
                 state[field.state] = _field(submodel, field, values, numpy.array([0.0, 1.0]),
                                             only_initial=True)
+                if field.faces:
+                    state.update(field_faces(field, values, state[field.state], 0.0))
             return state
 
         def advance(q: Mapping[str, Any], state: dict[str, Any], t0: float, t1: float
@@ -297,6 +299,8 @@ def _coupled(
             for field in submodel.fields:
                 state[field.state] = _field(submodel, field, values, span,
                                             initial=state[field.state], start=t0)[-1]
+                if field.faces:
+                    state.update(field_faces(field, values, state[field.state], t1))
             return state
 
         def observe(q: Mapping[str, Any], state: Mapping[str, Any]) -> dict[str, float]:
@@ -498,6 +502,28 @@ def field_fluxes(field: FieldProblemIR, env: Mapping[sympy.Symbol, Value],
     return found
 
 
+def field_faces(field: FieldProblemIR, env: Mapping[sympy.Symbol, Value],
+                u: NDArray[numpy.float64], t: float = 0.0) -> dict[str, float]:
+    """The values the field presents at its ports (SI): each its value on its side's faces at
+    time ``t`` (s), for the cell values ``u``."""
+    two = len(field.grid.cells) == 2
+    grid: Any
+    if two:
+        grid = grids.Grid2D(field.grid.sides[0], field.grid.sides[1], *field.grid.cells)
+        x, y = numpy.meshgrid(grid.centres_x, grid.centres_y, indexing="ij")
+        here = {**env, T: t, X: x, Y: y}
+    else:
+        grid = grids.Grid1D(field.grid.sides[0], field.grid.cells[0])
+        x = grid.centres
+        here = {**env, T: t, X: x}
+    here[sympy.Symbol(field.state, real=True)] = u
+    conditions = {b.side: _condition(b, here) for b in field.boundaries}
+    k = _pointwise(field.diffusivity if field.diffusivity is not None else sympy.Integer(0),
+                   here, x.shape)
+    return {face.name: finite_volume.side_value(u, k, grid, conditions, face.side)
+            for face in field.faces}
+
+
 def _field(
     submodel: SubmodelIR, field: FieldProblemIR, env: dict[sympy.Symbol, Value],
     times: NDArray[numpy.float64], *, initial: NDArray[numpy.float64] | None = None,
@@ -526,6 +552,14 @@ def _field(
                    here, shape)
     capacity = _pointwise(field.capacity, here, shape)
     conditions = {b.side: _condition(b, here) for b in field.boundaries}
+    timed = field.timed_boundaries
+
+    def conditions_at(t: float) -> dict[str, boundaries.BoundaryCondition]:
+        """The conditions at the model's time t: they vary in time when ``timed``."""
+        if not timed:
+            return conditions
+        return {b.side: _condition(b, {**here, T: t}) for b in field.boundaries}
+
     plan = submodel.schedule
     if plan.method is Method.IMPLICIT:
         assert plan.step is not None
@@ -533,25 +567,35 @@ def _field(
         dt = h / numpy.ceil(h / plan.step - 1e-9)
         slope = _pointwise(sympy.diff(field.source, u), here, shape)
         offset = _pointwise(field.source.xreplace({u: sympy.Integer(0)}), here, shape)
+        periodic = conditions["left"].kind == "periodic"
+
+        def assemble(c: Mapping[str, boundaries.BoundaryCondition]) -> tuple[Any, Any]:
+            if two:
+                return finite_volume.diffusion_matrix_2d(k, grid, c)
+            if periodic:  # cyclic: not tridiagonal
+                return finite_volume.diffusion_matrix_1d_sparse(k, grid, c["left"], c["right"])
+            return finite_volume.diffusion_matrix_1d(k, grid, c["left"], c["right"])
+
+        matrix, b0 = assemble(conditions)
+        forcing: Any = b0 + offset.ravel()
+        if timed:
+            def forcing(t: float) -> NDArray[numpy.float64]:
+                found: NDArray[numpy.float64] = assemble(conditions_at(start + t))[1]
+                return found + offset.ravel()
         if two:
-            a2, b2 = finite_volume.diffusion_matrix_2d(k, grid, conditions)
-            a2 = (a2 + scipy.sparse.diags(slope.ravel())).tocsr()
+            a2 = (matrix + scipy.sparse.diags(slope.ravel())).tocsr()
             found = time_stepping.integrate_theta(
-                a2, b2 + offset.ravel(), capacity.ravel(), initial.ravel(), dt,
+                a2, forcing, capacity.ravel(), initial.ravel(), dt,
                 times.tolist(), theta=1.0, submodel=submodel.name, field=field.state)
             return found.reshape((len(times), *shape))
-        if conditions["left"].kind == "periodic":  # cyclic: not tridiagonal
-            a3, b3 = finite_volume.diffusion_matrix_1d_sparse(k, grid, conditions["left"],
-                                                              conditions["right"])
+        if periodic:
             return time_stepping.integrate_theta(
-                (a3 + scipy.sparse.diags(slope)).tocsr(), b3 + offset, capacity, initial, dt,
+                (matrix + scipy.sparse.diags(slope)).tocsr(), forcing, capacity, initial, dt,
                 times.tolist(), theta=1.0, submodel=submodel.name, field=field.state)
-        a1, b1 = finite_volume.diffusion_matrix_1d(k, grid, conditions["left"],
-                                                   conditions["right"])
-        a1 = a1.copy()
+        a1 = matrix.copy()
         a1[1] += slope
         return time_stepping.integrate_theta(
-            a1, b1 + offset, capacity, initial, dt, times.tolist(),
+            a1, forcing, capacity, initial, dt, times.tolist(),
             theta=1.0, submodel=submodel.name, field=field.state)
     velocity = (tuple(float(evaluate(v, here)) for v in field.velocity)
                 if field.velocity is not None else None)
@@ -559,7 +603,8 @@ def _field(
     def source(t: float, values: NDArray[numpy.float64]) -> NDArray[numpy.float64]:
         return _pointwise(field.source, {**here, T: start + t, u: values}, values.shape)
 
-    def transport(values: NDArray[numpy.float64], k: NDArray[numpy.float64]
+    def transport(values: NDArray[numpy.float64], k: NDArray[numpy.float64],
+                  conditions: Mapping[str, boundaries.BoundaryCondition] = conditions,
                   ) -> NDArray[numpy.float64]:
         """div(k grad u) - div(v u) per cell."""
         if two:
@@ -575,7 +620,8 @@ def _field(
         return total
 
     def rhs(t: float, values: NDArray[numpy.float64]) -> NDArray[numpy.float64]:
-        result: NDArray[numpy.float64] = (transport(values, k) + source(t, values)) / capacity
+        result: NDArray[numpy.float64] = (
+            transport(values, k, conditions_at(start + t)) + source(t, values)) / capacity
         return result
 
     if plan.method is Method.STEADY:
@@ -589,11 +635,12 @@ def _field(
             slope_now = _pointwise(derivative, at, shape)
             rest = _pointwise(field.source, at, shape) - slope_now * values
             k_now = _pointwise(coefficient, at, shape)
+            now = conditions_at(start)
             if two:
-                a, b = finite_volume.diffusion_matrix_2d(k_now, grid, conditions)
+                a, b = finite_volume.diffusion_matrix_2d(k_now, grid, now)
             else:
                 a, b = finite_volume.diffusion_matrix_1d_sparse(
-                    k_now, grid, conditions["left"], conditions["right"])
+                    k_now, grid, now["left"], now["right"])
             return a + scipy.sparse.diags(slope_now.ravel()), -(b + rest.ravel())
 
         floating = (all(b.kind in ("neumann", "periodic") for b in field.boundaries)
@@ -607,7 +654,8 @@ def _field(
         def nonlinear(t: float, flat: NDArray[numpy.float64]) -> NDArray[numpy.float64]:
             values = flat.reshape(shape)
             at = {**here, T: start + t, u: values}
-            total = transport(values, _pointwise(diffusivity, at, shape))
+            total = transport(values, _pointwise(diffusivity, at, shape),
+                              conditions_at(start + t))
             rate: NDArray[numpy.float64] = (
                 (total + source(t, values)) / _pointwise(field.capacity, at, shape)).ravel()
             return rate

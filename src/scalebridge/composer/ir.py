@@ -31,6 +31,7 @@ __all__ = [
     "DerivedIR",
     "EnergyIR",
     "ExchangeIR",
+    "FaceIR",
     "FieldProblemIR",
     "FluxIR",
     "GridIR",
@@ -187,6 +188,21 @@ class FluxIR:
 
 
 @dataclass(frozen=True, slots=True)
+class FaceIR:
+    """The value a field presents at a port on a side of its grid (the port's potential
+    variable ``name``): the value on the faces of that side, reconstructed from the side's
+    condition and the cells next to it (their mean along a side of a rectangle).  SI;
+    ``unit``, ``scale`` and ``offset`` give the variable's declared unit."""
+
+    name: str
+    iri: str
+    unit: str
+    scale: float
+    offset: float
+    side: str  # "left", "right", "bottom", "top"
+
+
+@dataclass(frozen=True, slots=True)
 class FieldProblemIR:
     """capacity * du/dt = div(k grad u) - div(v u) + source(u, x, t) on a grid.
 
@@ -205,6 +221,14 @@ class FieldProblemIR:
     source_linear: bool
     steady: bool = False  # 0 = div(k grad u) + source: no capacity, no time
     fluxes: tuple[FluxIR, ...] = ()  # flux variables of its diffusion terms
+    faces: tuple[FaceIR, ...] = ()  # potential variables of ports on its sides
+
+    @property
+    def timed_boundaries(self) -> bool:
+        """True when a boundary condition varies in time (its value, flux or ambient depends
+        on t): the solvers then evaluate it at each time they need it."""
+        return any(T in e.free_symbols for b in self.boundaries
+                   for e in (b.value, b.flux, b.coefficient, b.ambient) if e is not None)
 
     @property
     def nonlinear_coefficients(self) -> bool:

@@ -59,6 +59,7 @@ from scalebridge.composer.ir import (
     ProgramIR,
     ScheduleIR,
     SubmodelIR,
+    T,
 )
 from scalebridge.composer.support import (
     declared_value,
@@ -411,6 +412,9 @@ def schedule(model: Model, submodel: Submodel, balances: Balances,
         implicit = all(
             f.velocity is None and f.source_linear
             and (len(f.grid.cells) == 1 or math.prod(f.grid.cells) <= _LARGEST_LU)
+            # a Robin coefficient that varies in time would change the factored matrix
+            and not any(b.coefficient is not None and T in b.coefficient.free_symbols
+                        for b in f.boundaries)
             for f in balances.fields
         )
         method = Method.IMPLICIT if implicit else Method.EXPLICIT

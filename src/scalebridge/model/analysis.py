@@ -194,10 +194,11 @@ def _term_references(model: Model, term: Term) -> set[IRI]:
 def owners(model: Model) -> dict[IRI, set[IRI]]:
     """Variable IRI -> the submodels it belongs to.
 
-    A field belongs to the submodels on whose domains it lives; every variable named by a
-    submodel's equations, terms, relations, domains and boundary conditions belongs to that
-    submodel too.  A variable may belong to several (a shared parameter), or to none (one only
-    a bridge or a coupling mentions).
+    A field belongs to the submodels on whose domains it lives, and so do the flow and
+    potential variables of the ports on those domains; every variable named by a submodel's
+    equations, terms, relations, domains and boundary conditions belongs to that submodel too.
+    A variable may belong to several (a shared parameter), or to none (one only a bridge or a
+    coupling mentions).
     """
     found: dict[IRI, set[IRI]] = defaultdict(set)
     on_domain = fields_by_domain(model)
@@ -205,6 +206,9 @@ def owners(model: Model) -> dict[IRI, set[IRI]]:
         used: set[IRI] = set()
         for domain_iri in submodel.domains:
             used.update(on_domain.get(domain_iri, ()))
+        for port in model.ports.values():
+            if port.domain in submodel.domains:
+                used |= {v for v in (port.flow_variable, port.potential_variable) if v}
         for iri in submodel.equations:
             equation = model.equations.get(iri)
             if equation is None:

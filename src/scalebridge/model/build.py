@@ -1073,11 +1073,16 @@ class _Builder:
     ) -> None:
         used = {p for j in junctions.values() for p in j.ports}
         used |= {e for f in flows.values() for e in (f.source, f.target)}
+        # A port whose potential (or flow) variable a scale bridge reads is observed: the
+        # value it presents (a surface temperature, say) is passed to another submodel.
+        read = {iri_of(o) for o in self.g.objects(None, SB.source) if not isinstance(o, Literal)}
+        used |= {iri for iri, port in ports.items()
+                 if {port.potential_variable, port.flow_variable} & read}
         for iri in sorted(set(ports) - used):
             self.report(
                 Code.PORT_UNCONNECTED,
-                f"port <{iri}> is not joined to anything: no junction, interface or carrier "
-                "flow uses it",
+                f"port <{iri}> is not joined to anything: no junction, interface, carrier "
+                "flow or scale bridge uses it",
                 iri,
             )
 

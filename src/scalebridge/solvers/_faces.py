@@ -170,6 +170,24 @@ def _boundary_face(
     raise AssertionError("periodic faces are handled by the caller")  # pragma: no cover
 
 
+def boundary_face_value(
+    bc: BoundaryCondition, u_cell: FloatArray, k_cell: FloatArray, half: float, side: str
+) -> FloatArray:
+    """The field's value on the boundary faces of a side (not periodic), from the side's
+    condition and the cells next to it (values ``u_cell``, conductivities ``k_cell``, centres
+    ``half`` a cell from the face): the imposed value at a Dirichlet side, else the cell value
+    plus the flux into the domain times the half cell's resistance ``half / k``.  Where a
+    cell does not conduct (k = 0) the face takes the cell's value."""
+    shape = np.shape(u_cell)
+    if bc.kind == "dirichlet":
+        return np.array(side_values(bc, "value", shape, side))
+    slope, offset = _boundary_face(bc, k_cell, half, side)
+    inflow = slope * u_cell + offset
+    safe = np.where(k_cell > 0.0, k_cell, 1.0)
+    result: FloatArray = np.where(k_cell > 0.0, u_cell + inflow * half / safe, u_cell)
+    return result
+
+
 def _series(a: FloatArray, b: FloatArray | float) -> FloatArray:
     """The conductance 1 / (a + b) of two resistances in series (0 where one is infinite)."""
     with np.errstate(divide="ignore"):

@@ -42,6 +42,7 @@ from scalebridge.solvers._faces import (
     FloatArray,
     VaryingConductivity,
     axis_faces,
+    boundary_face_value,
     cell_values,
     field_values,
     gradient_fluxes,
@@ -81,6 +82,7 @@ __all__ = [
     "diffusion_matrix_2d",
     "diffusive_fluxes_1d",
     "diffusive_fluxes_2d",
+    "side_value",
     "stencil_sparsity",
 ]
 
@@ -444,6 +446,68 @@ def diffusion_matrix_2d(
 # --------------------------------------------------------------------------------------------
 # The coupling pattern of the operators above.
 # --------------------------------------------------------------------------------------------
+
+
+# --------------------------------------------------------------------------------------------
+# Values on a side.
+# --------------------------------------------------------------------------------------------
+
+
+def side_value(
+    u: FloatArray,
+    k: Conductivity,
+    grid: Grid1D | Grid2D,
+    boundaries: Mapping[str, BoundaryCondition],
+    side: str,
+) -> float:
+    """The value of the field ``u`` on the boundary faces of ``side`` (units of u): what a
+    port on that side presents, such as a surface temperature.
+
+    At a Dirichlet side it is the imposed value; at a Neumann or Robin side the value of the
+    cell next to the face plus the flux density into the domain times the half cell's
+    resistance ``(dx/2) / k`` (the same reconstruction the diffusion operators use, so the
+    value is second-order accurate); at a periodic side the mean of the two cells the face
+    joins (the high side's level minus the low side's added across it).  On a rectangle the
+    side's faces are of equal size and the value is their mean.  ``boundaries`` maps the
+    sides (``left``, ``right`` on an interval; also ``bottom``, ``top`` on a rectangle) to
+    their conditions; ``k`` is a float or cell values.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from scalebridge.solvers.boundaries import dirichlet, neumann
+    >>> grid = Grid1D(1.0, 4)   # k = 2, 1 W/m^2 in at x = 0, held at 0 at x = 1
+    >>> u = np.array([0.4375, 0.3125, 0.1875, 0.0625])   # the exact line (1 - x) / 2
+    >>> bcs = {"left": neumann(1.0), "right": dirichlet(0.0)}
+    >>> side_value(u, 2.0, grid, bcs, "left"), side_value(u, 2.0, grid, bcs, "right")
+    (0.5, 0.0)
+    """
+    if isinstance(grid, Grid2D):
+        field = field_values(u, grid.shape)
+        k_cells = cell_values(k, grid.shape)
+        axis = 0 if side in ("left", "right") else 1
+        spacing = grid.dx if axis == 0 else grid.dy
+        names = ("left", "right") if axis == 0 else ("bottom", "top")
+        field, k_cells = np.moveaxis(field, axis, 0), np.moveaxis(k_cells, axis, 0)
+    else:
+        field = field_values(u, (grid.cells,))
+        k_cells = cell_values(k, (grid.cells,))
+        spacing, names = grid.dx, ("left", "right")
+    if side not in names:
+        raise ValueError(f"no side {side!r} on this grid; it has {names}")
+    low = side == names[0]
+    bc = boundaries[side]
+    if bc.kind == "periodic":
+        low_bc, high_bc = boundaries[names[0]], boundaries[names[1]]
+        shape = np.shape(field[0])
+        jump = (np.asarray(high_bc.value, dtype=np.float64)
+                - np.asarray(low_bc.value, dtype=np.float64))
+        jump = np.broadcast_to(jump, shape)
+        values = 0.5 * (field[0] + field[-1] + (-jump if low else jump))
+    else:
+        cell = 0 if low else -1
+        values = boundary_face_value(bc, field[cell], k_cells[cell], 0.5 * spacing, side)
+    return float(np.mean(values))
 
 
 def stencil_sparsity(

@@ -40,7 +40,9 @@ Rules
    fine-scale solution), and the table of a bridge has its argument's dimension
    (``UNITS_BRIDGE_MISMATCH``; one dimension at two scales: ``UNITS_CONVERTED``).
 9. Ports joined by a junction or interface present potentials of one dimension and carry
-   fields whose balances share one dimension (``UNITS_PORT_MISMATCH``).
+   fields whose balances share one dimension, and a port's declared sb:potentialVariable has
+   the dimension of what the port presents (its sb:potential, else its field)
+   (``UNITS_PORT_MISMATCH``).
 10. A carrier flow moves rate x (potential at its start) out of the balance at its start and
     into the one at its end; a transfer's rate (or carrier rate x source field) leaves its
     sb:from balance and enters its sb:to balance: both must have those balances' measure, kg/s
@@ -788,6 +790,17 @@ class _UnitsCheck:
         return self.env.get(port.field, UNKNOWN)
 
     def junctions(self) -> None:
+        for port in sorted(self.model.ports.values(), key=lambda p: p.iri):
+            declared = self.env.get(port.potential_variable or "", UNKNOWN)
+            presented = self.potential(port)
+            if (port.potential_variable is not None and _comparable(declared)
+                    and _comparable(presented) and declared.dimension != presented.dimension):
+                self.report(
+                    Code.UNITS_PORT_MISMATCH,
+                    f"port '{_local(port.iri)}' presents {presented.describe()}, but its "
+                    f"potential variable '{self.symbol(port.potential_variable)}' is declared "
+                    f"in {declared.describe()}",
+                    port.iri, str(SB.potentialVariable), expected=presented, actual=declared)
         for junction in self.model.junctions.values():
             ports = [self.model.ports[p] for p in junction.ports if p in self.model.ports]
             what = f"{'interface' if junction.interface else 'junction'} '{_local(junction.iri)}'"
