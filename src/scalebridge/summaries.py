@@ -101,22 +101,48 @@ def _interval_integrals(a: FloatArray, b: FloatArray, times: FloatArray, states:
     return found
 
 
-def _refined_maximum(a: FloatArray, b: FloatArray, times: FloatArray, states: FloatArray,
-                     column: int) -> tuple[float, float]:
-    """The largest value of state ``column`` of the exact solution, and its time (s)."""
-    n = a.shape[0]
-    augmented = numpy.zeros((n + 1, n + 1))
-    augmented[:n, :n] = a
-    augmented[:n, n] = b
+class _Flow:
+    """The exact solution of ``dy/dt = a y + b`` from the output states: at any offset after an
+    output time, and on the finer grid of an output interval (shared by every state)."""
 
-    def state_at(start: int, offset: float) -> FloatArray:
-        flow = scipy.linalg.expm(augmented * offset)
-        value: FloatArray = flow[:n, :n] @ states[start] + flow[:n, n]
+    def __init__(self, a: FloatArray, b: FloatArray, times: FloatArray, states: FloatArray
+                 ) -> None:
+        n = a.shape[0]
+        self.a, self.b, self.times, self.states, self.n = a, b, times, states, n
+        self.generator = numpy.zeros((n + 1, n + 1))
+        self.generator[:n, :n] = a
+        self.generator[:n, n] = b
+        self._grids: dict[int, FloatArray] = {}
+        self._steps: dict[float, FloatArray] = {}
+
+    def at(self, start: int, offset: float) -> FloatArray:
+        """The state ``offset`` seconds after output ``start``."""
+        flow = scipy.linalg.expm(self.generator * offset)
+        value: FloatArray = flow[:self.n, :self.n] @ self.states[start] + flow[:self.n, self.n]
         return value
 
-    def slope(start: int, offset: float) -> float:
-        return float((a @ state_at(start, offset) + b)[column])
+    def grid(self, start: int) -> FloatArray:
+        """The states at SUBSTEPS + 1 evenly spaced offsets of interval ``start`` (rows)."""
+        if start not in self._grids:
+            width = float(self.times[start + 1] - self.times[start])
+            step = self._steps.get(width)
+            if step is None:
+                step = self._steps[width] = scipy.linalg.expm(self.generator
+                                                              * (width / SUBSTEPS))
+            rows = numpy.empty((SUBSTEPS + 1, self.n + 1))
+            rows[0, :self.n], rows[0, self.n] = self.states[start], 1.0
+            for k in range(SUBSTEPS):
+                rows[k + 1] = step @ rows[k]
+            self._grids[start] = rows[:, :self.n]
+        return self._grids[start]
 
+    def slope(self, start: int, offset: float, column: int) -> float:
+        return float((self.a @ self.at(start, offset) + self.b)[column])
+
+
+def _refined_maximum(flow: _Flow, column: int) -> tuple[float, float]:
+    """The largest value of state ``column`` of the exact solution, and its time (s)."""
+    times, states = flow.times, flow.states
     best = int(numpy.argmax(states[:, column]))
     value, when = float(states[best, column]), float(times[best])
     if numpy.ptp(states[:, column]) == 0.0:
@@ -126,18 +152,18 @@ def _refined_maximum(a: FloatArray, b: FloatArray, times: FloatArray, states: Fl
             continue
         width = float(times[start + 1] - times[start])
         offsets = numpy.linspace(0.0, width, SUBSTEPS + 1)
-        values = numpy.array([state_at(start, o)[column] for o in offsets])
+        values = flow.grid(start)[:, column]
         peak = int(numpy.argmax(values))
         candidate, at = float(values[peak]), float(times[start] + offsets[peak])
         for left in (peak - 1, peak):  # refine where the derivative changes sign
             if left < 0 or left + 1 > SUBSTEPS:
                 continue
             low, high = float(offsets[left]), float(offsets[left + 1])
-            if slope(start, low) > 0.0 > slope(start, high):
-                root = float(scipy.optimize.brentq(lambda o, s=start: slope(s, o), low, high,
-                                                   xtol=1e-12 * max(width, 1e-300),
-                                                   rtol=4 * numpy.finfo(float).eps))
-                refined = float(state_at(start, root)[column])
+            if flow.slope(start, low, column) > 0.0 > flow.slope(start, high, column):
+                root = float(scipy.optimize.brentq(
+                    lambda o, s=start: flow.slope(s, o, column), low, high,
+                    xtol=1e-12 * max(width, 1e-300), rtol=4 * numpy.finfo(float).eps))
+                refined = float(flow.at(start, root)[column])
                 if refined >= candidate:
                     candidate, at = refined, float(times[start] + root)
                 break
@@ -154,9 +180,10 @@ def exact_summaries(a: FloatArray, b: FloatArray, times: FloatArray, states: Flo
     b = numpy.asarray(b, dtype=numpy.float64)
     integrals = (_interval_integrals(a, b, times, states).sum(axis=0) if len(times) > 1
                  else numpy.zeros(a.shape[0]))
+    flow = _Flow(a, b, times, states)
     found = []
     for column in range(a.shape[0]):
-        maximum, when = _refined_maximum(a, b, times, states, column)
+        maximum, when = _refined_maximum(flow, column)
         found.append(Summary(maximum, when, float(integrals[column]), "exact"))
     return found
 
