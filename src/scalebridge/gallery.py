@@ -16,7 +16,10 @@ tolerance the example claims::
 
 A result may also be ``npz:KEY`` (an array of results.npz; ``reduce`` = "mean", "max" or
 "last", of its last row; or "drop", its first output less its last: what a conserved total
-lost over the run, such as the gas a reservoir produced; of the means for a field).
+lost over the run, such as the gas a reservoir produced; of the means for a field).  With
+``at = [x, y]`` (m; ``[x]`` on an interval) the row is instead the field's value at that point
+of its last row, interpolated linearly between the cell centres ``<submodel>/x`` (and
+``/y``): a probe, such as the wind 10 m above a hilltop.
 ``scalebridge gallery`` runs every ``examples/*/model.ttl`` and every other model a row names,
 then prints the table: example, result, reference, error.
 
@@ -37,8 +40,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy
+from numpy.typing import NDArray
 
-__all__ = ["GalleryRow", "RowOutcome", "format_table", "load_rows", "run_gallery", "value_at"]
+__all__ = ["GalleryRow", "RowOutcome", "format_table", "load_rows", "probe", "run_gallery",
+           "value_at"]
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,7 @@ class GalleryRow:
     tolerance: float | None = None  # relative
     absolute_tolerance: float | None = None
     reduce: str = "mean"
+    at: tuple[float, ...] | None = None  # a point (m): the field's value there
 
     @property
     def run_name(self) -> str:
@@ -93,7 +99,10 @@ def load_rows(examples: Path) -> list[GalleryRow]:
     for path in sorted(examples.glob("*/gallery.toml")):
         entries = tomllib.loads(path.read_text(encoding="utf-8")).get("row", [])
         for entry in entries:
-            rows.append(GalleryRow(example=path.parent.name, **entry))
+            given = dict(entry)
+            if "at" in given:
+                given["at"] = tuple(float(c) for c in given["at"])
+            rows.append(GalleryRow(example=path.parent.name, **given))
     return rows
 
 
@@ -105,7 +114,37 @@ def value_at(document: Mapping[str, Any], path: str) -> float:
     return float(found)
 
 
+def probe(field: NDArray[numpy.float64], centres: tuple[NDArray[numpy.float64], ...],
+          at: tuple[float, ...]) -> float:
+    """The value of a cell-centred ``field`` (one axis per coordinate) at the point ``at``,
+    linear between the cell centres along each axis (constant beyond the outer ones).
+
+    >>> probe(numpy.array([[0.0, 1.0], [2.0, 3.0]]), (numpy.array([0.5, 1.5]),
+    ...       numpy.array([0.5, 1.5])), (1.0, 0.75))
+    1.25
+    """
+    if len(at) != field.ndim or len(centres) != field.ndim:
+        raise ValueError(f"a point needs one coordinate per axis of the field, {field.ndim}")
+    value = numpy.asarray(field, dtype=float)
+    for axis_centres, coordinate in zip(centres, at, strict=True):
+        # along the first remaining axis: the two neighbouring centres, weighted linearly
+        c = numpy.asarray(axis_centres, dtype=float)
+        x = min(max(coordinate, float(c[0])), float(c[-1]))
+        upper = int(numpy.clip(numpy.searchsorted(c, x), 1, len(c) - 1))
+        weight = (x - c[upper - 1]) / (c[upper] - c[upper - 1]) if len(c) > 1 else 0.0
+        value = (1.0 - weight) * value[upper - 1] + weight * value[min(upper, len(c) - 1)]
+    return float(value)
+
+
 def _value(directory: Path, row: GalleryRow) -> float:
+    if row.result.startswith("npz:") and row.at is not None:
+        key = row.result[4:]
+        submodel = key.split("/")[0]
+        with numpy.load(directory / "results.npz") as arrays:
+            array = numpy.asarray(arrays[key], dtype=float)
+            centres = tuple(numpy.asarray(arrays[f"{submodel}/{axis}"], dtype=float)
+                            for axis in ("x", "y")[: len(row.at)])
+        return probe(array[-1], centres, row.at) * row.scale
     if row.result.startswith("npz:"):
         with numpy.load(directory / "results.npz") as arrays:
             array = numpy.asarray(arrays[row.result[4:]], dtype=float)

@@ -233,6 +233,9 @@ def _fluxes(module: ModuleType, p: Mapping[str, float], results: Results,
                 for name, value in function(p, states[state_name][row], float(t)).items():
                     rows.setdefault(name, []).append(numpy.asarray(value, dtype=numpy.float64))
         out[submodel] = {name: numpy.stack(values) for name, values in rows.items()}
+        # a coupled run records them as it goes, with the inputs of each output time
+        out[submodel].update({name: numpy.asarray(states[name], dtype=numpy.float64)
+                              for name in out[submodel] if name in states})
     return out
 
 
@@ -397,6 +400,16 @@ def _write_results(  # noqa: PLR0917 - everything a results directory records
                 entry.setdefault("fluxes", {})[flux.name] = {
                     "key": key, "unit": flux.unit, "iri": flux.iri, "of": problem.state,
                     "axis": "xy"[flux.axis], "shape": list(arrays[key].shape),
+                    "mean": float(numpy.mean(arrays[key][-1]))}
+            for reported in problem.derived_fields:  # algebraic variables of the field
+                if reported.name not in fluxes.get(submodel.name, {}):
+                    continue
+                key = f"{submodel.name}/{reported.name}"
+                arrays[key] = _declared(fluxes[submodel.name][reported.name], reported.scale,
+                                        reported.offset)
+                entry.setdefault("derived_fields", {})[reported.name] = {
+                    "key": key, "unit": reported.unit, "iri": reported.iri, "of": problem.state,
+                    "shape": list(arrays[key].shape),
                     "mean": float(numpy.mean(arrays[key][-1]))}
             for face in problem.faces:
                 if face.name not in (faces or {}).get(submodel.name, {}):

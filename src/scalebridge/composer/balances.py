@@ -7,10 +7,11 @@ from dataclasses import dataclass
 
 import sympy
 
-from scalebridge.composer.couplings import forced_input
+from scalebridge.composer.couplings import forced_input, profile_positions
 from scalebridge.composer.ir import (
     BoundaryIR,
     CompartmentSystemIR,
+    DerivedFieldIR,
     DerivedIR,
     FaceIR,
     FieldProblemIR,
@@ -19,6 +20,8 @@ from scalebridge.composer.ir import (
     MotionIR,
     StateIR,
     T,
+    X,
+    Y,
 )
 from scalebridge.composer.motion import lower_motion
 from scalebridge.composer.support import (
@@ -44,6 +47,7 @@ from scalebridge.model.types import (
     Model,
     Submodel,
     TermKind,
+    VariableRole,
 )
 
 __all__ = ["Balances", "build_rates"]
@@ -96,10 +100,15 @@ def _exchange_rates(model: Model, fields: set[IRI]) -> dict[IRI, sympy.Expr]:
     return net
 
 
-def _state(model: Model, equation: Equation) -> StateIR:
+def _state(model: Model, equation: Equation, derived: tuple[DerivedIR, ...] = ()) -> StateIR:
     variable = model.variables[equation.field]
     text, scale, offset = unit_parts(variable)
     initial = initial_expression(model, variable.initial, scale, offset)
+    # a quantity that varies in time (a table against the clock) is taken at t = 0
+    timed = {d.symbol: inline_derived(d.expr, derived) for d in derived if d.expr is not None}
+    timed = {symbol: expr for symbol, expr in timed.items() if T in expr.free_symbols}
+    if initial.free_symbols & set(timed):
+        initial = initial.xreplace(timed).xreplace({T: sympy.Integer(0)})
     return StateIR(variable.name, variable.iri, variable.label or variable.symbol, text, scale,
                    offset, initial, equation.conserves)
 
@@ -140,7 +149,7 @@ def build_rates(
         motion, found = lower_motion(model, motions[0], state, derived)
         problems += found
         return Balances(None, (), (state,), motion), problems
-    states = [_state(model, e) for e in lumped + steady + gridded]
+    states = [_state(model, e, derived) for e in lumped + steady + gridded]
     compartments = None
     if lumped:
         compartments, found = _compartment_system(model, lumped, derived, steady)
@@ -303,9 +312,10 @@ def _field_problem(
                 problems.append(unsupported("a forced boundary without its bridge",
                                              boundary.iri))
                 continue
+            profile = profile_positions(model, bridge, domain, boundary.side.value) is not None
             boundaries.append(BoundaryIR(side=boundary.side.value, kind="dirichlet",
                                          value=sympy.Symbol(forced_input(bridge.name),
-                                                            real=True)))
+                                                            real=True), profile=profile))
             continue
 
         def si(spec: object) -> sympy.Expr | None:
@@ -326,9 +336,6 @@ def _field_problem(
                                     for b in boundaries):
         problems.append(unsupported("advection across periodic sides with levels (a jump) is "
                                     "not lowered", domain.iri))
-    if equation.steady and velocity is not None:
-        problems.append(unsupported("advection in a steady balance on a grid is not lowered "
-                                    "yet", equation.iri))
     for found_boundary in boundaries:
         given = (found_boundary.value, found_boundary.flux, found_boundary.coefficient,
                  found_boundary.ambient)
@@ -351,6 +358,8 @@ def _field_problem(
             source_linear=source_linear,
             steady=equation.steady,
             fluxes=tuple(fluxes),
+            resistances=series_resistances(diffusivity, u, len(sizes)),
+            derived_fields=_derived_fields(model, variable.iri, derived),
             faces=faces,
         ),
         problems,
@@ -388,3 +397,65 @@ def _faces(model: Model, equation: Equation, domain: IRI, dimensions: int
         faces.append(FaceIR(variable.name, variable.iri, text, scale, offset,
                             port.side.value))
     return tuple(faces), problems
+
+
+# Functions with a kink or a jump: a coefficient built with them is a material that changes
+# abruptly, which the harmonic mean of the cell values models (the jump on a face).
+_NOT_SMOOTH = (sympy.Piecewise, sympy.Heaviside, sympy.Min, sympy.Max, sympy.Abs, sympy.sign,
+               sympy.floor, sympy.ceiling)
+# What an antiderivative may use: the functions the formula grammar (and so the printer and
+# the interpreter) knows.
+_PRINTABLE = (sympy.exp, sympy.log, sympy.sin, sympy.cos, sympy.tan, sympy.sinh, sympy.cosh,
+              sympy.tanh, sympy.atan, sympy.erf, sympy.erfc)
+
+
+def series_resistances(k: sympy.Expr | None, u: sympy.Symbol, dimensions: int
+                       ) -> tuple[sympy.Expr, ...] | None:
+    """Per axis, an antiderivative of 1/k along that axis (SI): each half cell's resistance
+    is then a difference of it, and each face conducts as the resistances in series that k
+    puts between two cell centres, exactly.  Only for a k that varies smoothly with the
+    coordinates (not with the field, and without piecewise parts, which model materials
+    meeting at a face: those keep the harmonic mean of the cell values) and whose reciprocal
+    SymPy integrates in closed form; None otherwise.
+
+    >>> y, a = sympy.symbols("y a", real=True)
+    >>> series_resistances(a * (Y + 2), sympy.Symbol("u", real=True), 2)
+    (x/(a*(y + 2)), log(y + 2)/a)
+    """
+    coordinates = (X, Y)[:dimensions]
+    if k is None or u in k.free_symbols or not (k.free_symbols & set(coordinates)):
+        return None
+    if any(k.has(f) for f in _NOT_SMOOTH) or k.atoms(sympy.Function) - k.atoms(*_PRINTABLE):
+        return None
+    found = []
+    for axis in coordinates:
+        try:
+            integral = sympy.integrate(1 / k, axis)
+        except (NotImplementedError, ValueError, TypeError):  # pragma: no cover - SymPy's
+            return None
+        functions = integral.atoms(sympy.Function)
+        if (integral.has(sympy.Integral) or any(integral.has(f) for f in _NOT_SMOOTH)
+                or integral.has(sympy.I) or functions - integral.atoms(*_PRINTABLE)):
+            return None
+        found.append(integral)
+    return tuple(found)
+
+
+def _derived_fields(model: Model, field: IRI, derived: tuple[DerivedIR, ...]
+                    ) -> tuple[DerivedFieldIR, ...]:
+    """The algebraic variables defined from the field ``field`` (and the coordinates, time and
+    constants, but no other field), reported beside it."""
+    u = symbol_of(model.variables[field])
+    others = {symbol_of(v) for v in model.variables.values()
+              if v.role is VariableRole.FIELD and v.iri != field}
+    found = []
+    for item in derived:
+        if item.expr is None or item.iri not in model.variables:
+            continue
+        if model.variables[item.iri].role is not VariableRole.ALGEBRAIC:
+            continue
+        expr = inline_derived(item.expr, derived)
+        if u in expr.free_symbols and not expr.free_symbols & others:
+            found.append(DerivedFieldIR(item.name, item.iri, item.unit, item.scale,
+                                        item.offset, expr))
+    return tuple(found)

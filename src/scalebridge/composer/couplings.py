@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import math
 
+import sympy
+
 from scalebridge.composer.ir import (
     CouplingIR,
+    DerivedIR,
     ExchangeIR,
     HandshakeIR,
     InputIR,
+    Method,
     SubmodelIR,
+    T,
     TabulationIR,
 )
 from scalebridge.composer.support import (
     declared_value,
+    inline_derived,
     unit_parts,
     unsupported,
 )
@@ -23,13 +29,66 @@ from scalebridge.model.analysis import owners, si_value
 from scalebridge.model.types import (
     BridgeKind,
     CouplingKind,
+    Domain,
+    DomainKind,
     Model,
     ScaleBridge,
     Variable,
     VariableRole,
 )
 
-__all__ = ["forced_input", "lower_couplings"]
+__all__ = ["CELLS", "forced_input", "lower_couplings", "profile_positions"]
+
+#: The suffix of the state a submodel shows for a field's cell values (a column read whole).
+CELLS = "/cells"
+
+
+def _centres(length: float, cells: int, start: float = 0.0) -> tuple[float, ...]:
+    return tuple(start + (i + 0.5) * length / cells for i in range(cells))
+
+
+def profile_positions(model: Model, bridge: ScaleBridge, domain: Domain, side: str
+                      ) -> tuple[tuple[float, ...], tuple[float, ...]] | None:
+    """Where a boundary-forcing bridge's profile comes from and goes to (m), when it passes
+    one: its source is a field on an interval (a column, at its cell centres from the
+    interval's sb:origin) and it forces a side of a rectangle (at the side's face centres,
+    along y on the left and right sides, along x on the bottom and top).  None for a bridge
+    that passes a number."""
+    if bridge.kind is not BridgeKind.BOUNDARY_FORCING or len(bridge.sources) != 1:
+        return None
+    source = model.variables.get(bridge.sources[0])
+    column = model.domains.get(source.domain or "") if source is not None else None
+    if (source is None or source.role is not VariableRole.FIELD or column is None
+            or column.kind is not DomainKind.INTERVAL or domain.kind is not DomainKind.RECTANGLE):
+        return None
+    length = si_value(model, column.length)
+    start = si_value(model, column.origin) if column.origin is not None else 0.0
+    along = si_value(model, domain.height if side in ("left", "right") else domain.width)
+    if length is None or start is None or along is None or len(domain.cells) != 2:
+        return None
+    faces = domain.cells[1] if side in ("left", "right") else domain.cells[0]
+    return _centres(length, column.cells[0], start), _centres(along, faces)
+
+
+def _forced_profile(model: Model, bridge: ScaleBridge
+                    ) -> tuple[tuple[float, ...], tuple[float, ...]] | None:
+    """The positions of the profile a boundary-forcing bridge passes, from the side it forces."""
+    for domain in model.domains.values():
+        for boundary in domain.boundaries:
+            if boundary.condition.forced_by == bridge.iri:
+                return profile_positions(model, bridge, domain, boundary.side.value)
+    return None
+
+
+def _timed(model: Model, variable: Variable, derived: tuple[DerivedIR, ...]
+           ) -> sympy.Expr | None:
+    """The SI expression in t of a parameter or algebraic variable that varies in time by
+    itself (a table against the model's clock); None for one that does not."""
+    item = next((d for d in derived if d.iri == variable.iri), None)
+    if item is None or item.expr is None:
+        return None
+    expr = inline_derived(item.expr, derived)
+    return expr if T in expr.free_symbols else None
 
 
 # -- couplings -------------------------------------------------------------------------------
@@ -47,7 +106,7 @@ _LOWERED_BRIDGES = {
 
 
 def lower_couplings(
-    model: Model, submodels: tuple[SubmodelIR, ...]
+    model: Model, submodels: tuple[SubmodelIR, ...], derived: tuple[DerivedIR, ...] = ()
 ) -> tuple[tuple[InputIR, ...], tuple[ExchangeIR, ...], CouplingIR | None, list[Diagnostic]]:
     """Bridges as exchanges between submodels, and the schedule of the coupled run.
 
@@ -55,7 +114,11 @@ def lower_couplings(
     parameters, and writes a parameter that names it in sb:providedBy, or the value of a
     boundary it forces.  A hierarchical coupling calls its finer submodel (the shorter run)
     whole whenever its results are needed; concurrent couplings and one-way nestings advance
-    together, exchanging every macro step (the shortest output interval among them).
+    together, exchanging every macro step (the shortest output interval among them); a
+    submodel of steady fields among them is solved again at every macro time.  A
+    boundary-forcing bridge from a column (a field on an interval) to a side of a rectangle
+    passes the column's profile, interpolated to the side's faces.  A source that varies in
+    time by itself (a table against the model's clock) is evaluated at each exchange.
     """
     problems: list[Diagnostic] = []
     states = {s.name: sub.name for sub in submodels for s in sub.states}
@@ -68,6 +131,7 @@ def lower_couplings(
     variables_by_name = {v.name: v for v in model.variables.values()}
     inputs: list[InputIR] = []
     exchanges: list[ExchangeIR] = []
+    timed: dict[str, sympy.Expr] = {}
     tabulations: list[TabulationIR] = []
     feeding: set[str] = set()  # bridges that hand a table's arguments to its fine model
     for bridge in sorted(model.bridges.values(), key=lambda b: b.iri):
@@ -96,14 +160,19 @@ def lower_couplings(
                 "blending region is not lowered yet", bridge.iri))
             continue
         sources: list[tuple[str, str]] = []
+        positions = _forced_profile(model, bridge)
         for iri in bridge.sources:
             variable = model.variables.get(iri)
             if variable is None:
                 continue
             if variable.name in states:
-                sources.append((states[variable.name], variable.name))
+                shown = variable.name + (CELLS if positions is not None else "")
+                sources.append((states[variable.name], shown))
             elif variable.role in (VariableRole.PARAMETER, VariableRole.ALGEBRAIC):
                 sources.append(("", variable.name))
+                expr = _timed(model, variable, derived)
+                if expr is not None:
+                    timed[variable.name] = expr
             else:
                 problems.append(unsupported("a bridge source that is neither a field of a "
                                              "composed submodel nor a parameter", bridge.iri))
@@ -127,7 +196,7 @@ def lower_couplings(
                               math.nan if default is None else default * scale + offset))
         if bridge.iri not in feeding:  # a feeder's value is set per table entry instead
             exchanges.append(ExchangeIR(bridge.name, bridge.iri, bridge.kind.value,
-                                        tuple(sources), name, bridge.weights))
+                                        tuple(sources), name, bridge.weights, positions))
     coupling = None
     if model.couplings and submodels:
         by_iri = {s.iri: s for s in submodels}
@@ -160,14 +229,19 @@ def lower_couplings(
             problems.append(unsupported("every submodel is the fine side of a hierarchical "
                                          "coupling: nothing drives them", None))
         else:
+            # steady submodels are solved at each macro time: the others set the schedule
+            moving = [s for s in lockstep if s.schedule.method is not Method.STEADY] or lockstep
             coupling = CouplingIR(
                 couplings=tuple(listed),
                 called=tuple(sorted(called)),
-                horizon=max(s.schedule.duration for s in lockstep),
-                macro_step=min(s.schedule.output_interval for s in lockstep),
+                horizon=max(s.schedule.duration for s in moving),
+                macro_step=min(s.schedule.output_interval for s in moving),
                 tabulations=tuple(tabulations),
                 handshake=handshakes[0] if handshakes else None,
                 idle=tuple(sorted(idle)),
+                timed=tuple(sorted(timed.items())),
+                steady=tuple(sorted(s.name for s in lockstep
+                                    if s.schedule.method is Method.STEADY)),
             )
     return tuple(inputs), tuple(exchanges), coupling, problems
 

@@ -20,8 +20,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 
+import numpy
 import sympy
 
+from scalebridge.composer.couplings import CELLS
 from scalebridge.composer.energies import energy_derivatives
 from scalebridge.composer.ir import (
     BoundaryIR,
@@ -240,22 +242,40 @@ def _fluxes(w: _Writer, tag: str, name: str, field: FieldProblemIR,
     w(f"grid, {'x, y' if two else 'x'}, s = setup_{tag}(p, t)", 1)
     w("found = {}", 1)
     for flux in field.fluxes:
-        w(f"k = numpy.broadcast_to(numpy.asarray({pointwise.doprint(flux.coefficient)}, "
-          "dtype=float), x.shape)", 1)
+        if field.resistances is not None and flux.coefficient == field.diffusivity:
+            w("k = s['k']  # varies inside the cells", 1)
+        else:
+            w(f"k = numpy.broadcast_to(numpy.asarray({pointwise.doprint(flux.coefficient)}, "
+              "dtype=float), x.shape)", 1)
         if two:
             w(f"found[{flux.name!r}] = finite_volume.diffusive_fluxes_2d(u, k, grid, "
               f"s['boundaries'])[{flux.axis}]", 1)
         else:
             w(f"found[{flux.name!r}] = finite_volume.diffusive_fluxes_1d(u, k, grid, "
               "s['boundaries']['left'], s['boundaries']['right'])", 1)
+    for derived in field.derived_fields:
+        w(f"found[{derived.name!r}] = numpy.broadcast_to(numpy.asarray("
+          f"{pointwise.doprint(derived.expr)}, dtype=float), x.shape).copy()", 1)
     w("return found", 1)
+
+
+def _timed_offset(field: FieldProblemIR) -> bool:
+    """Whether a linear source's part free of the field varies in time (a forcing that
+    follows a table against the model's clock, say)."""
+    u = sympy.Symbol(field.state, real=True)
+    return field.source_linear and T in field.source.xreplace({u: sympy.Integer(0)}).free_symbols
+
+
+def _reported(field: FieldProblemIR) -> bool:
+    """Whether the field has values reported beside it: flux variables, derived fields."""
+    return bool(field.fluxes or field.derived_fields)
 
 
 def _flux_registry(w: _Writer, program: ProgramIR) -> None:
     """FLUXES: {submodel: {field: fluxes function}} for the fields with flux variables."""
     listed = [(submodel.name, field.state, f"fluxes_{index}_{position}")
               for index, submodel in enumerate(program.submodels)
-              for position, field in enumerate(submodel.fields) if field.fluxes]
+              for position, field in enumerate(submodel.fields) if _reported(field)]
     if not listed:
         return
     w()
@@ -451,12 +471,17 @@ def _field(  # noqa: PLR0917 - the writer, where it is, what it writes
         w("u = initial_" + tag + "(p)  # k or the capacity depends on the field: at its start", 1)
     w(f"s['k'] = numpy.broadcast_to(numpy.asarray({pointwise.doprint(k)}, dtype=float), "
       "shape).copy()", 1)
+    if field.resistances is not None:
+        _resistances(w, field, pointwise)
     w(f"s['capacity'] = numpy.broadcast_to(numpy.asarray({pointwise.doprint(field.capacity)}, "
       "dtype=float), shape).copy()", 1)
     w(f"s['initial'] = initial_{tag}(p)", 1)
     if field.velocity is not None:
-        w("s['velocity'] = (" + ", ".join(f"float({pointwise.doprint(v)})"
-                                          for v in field.velocity) + ",)", 1)
+        w("s['velocity'] = (", 1)  # one value per cell: the velocity may vary in space
+        for v in field.velocity:
+            w(f"numpy.broadcast_to(numpy.asarray({pointwise.doprint(v)}, dtype=float), "
+              "shape).copy(),", 2)
+        w(")", 1)
     slope = sympy.diff(field.source, u)
     if u in slope.free_symbols:
         w("u = s['initial']", 1)
@@ -472,7 +497,7 @@ def _field(  # noqa: PLR0917 - the writer, where it is, what it writes
         w(f"{boundary.side!r}: {_condition(pointwise, boundary)},", 2)
     w("}", 1)
     w("return grid, x" + (", y" if two else "") + ", s", 1)
-    if field.fluxes:
+    if _reported(field):
         _fluxes(w, tag, name, field, pointwise)
     if field.faces:
         _faces(w, tag, name, field, pointwise)
@@ -481,6 +506,16 @@ def _field(  # noqa: PLR0917 - the writer, where it is, what it writes
         _timed_boundaries(w, tag, name, field, pointwise)
     plan = submodel.schedule
     explicit = plan.method is not Method.IMPLICIT
+    if plan.method is Method.IMPLICIT and _timed_offset(field):
+        w()
+        w(f"def offset_{tag}(p, t):")
+        w('"""The source at u = 0 (SI) at the model\'s time t (s), one value per cell: it',
+          1)
+        w('varies in time."""', 1)
+        w(f"_grid, {'x, y' if two else 'x'} = grid_{tag}()", 1)
+        offset = field.source.xreplace({u: sympy.Integer(0)})
+        w(f"return numpy.broadcast_to(numpy.asarray({pointwise.doprint(offset)}, dtype=float), "
+          "x.shape)", 1)
     if uses_stencil_kernel(field, plan.method):
         _stencil_solve(w, tag, name, submodel, field, pointwise)
         return
@@ -532,6 +567,12 @@ def _field(  # noqa: PLR0917 - the writer, where it is, what it writes
                 w(f"_a, added = finite_volume.{matrix}(", 2)
                 w("s['k'], grid, bounds['left'], bounds['right'])", 3)
                 w("return added + s['offset']", 2)
+        if _timed_offset(field):
+            # The source varies in time: its part free of u is taken at every step.
+            w("fixed = b  # the conditions' part: a vector, or a function of the step's time", 1)
+            w("def b(t_run, fixed=fixed):", 1)
+            w("found = fixed(t_run) if callable(fixed) else fixed", 2)
+            w(f"return found - s['offset'].ravel() + offset_{tag}(p, start + t_run).ravel()", 2)
         w(f"dt = (times[1] - times[0]) / numpy.ceil((times[1] - times[0]) / {plan.step!r} "
           "- 1e-9)", 1)
         w("found = time_stepping.integrate_theta(", 1)
@@ -564,6 +605,22 @@ def _field(  # noqa: PLR0917 - the writer, where it is, what it writes
     w(f"check_finite(found, times, {submodel.name!r}, ({name},))", 1)
     w("return found", 1)
     w()
+
+
+def _resistances(w: _Writer, field: FieldProblemIR, pointwise: SolverPrinter) -> None:
+    """s['k'] as a conductivity that varies inside the cells: each half cell's resistance from
+    the antiderivative of 1/k along its axis, so that faces conduct as resistances in series."""
+    assert field.resistances is not None
+    two = len(field.grid.cells) == 2
+    arguments, coordinates = ("x, y", "(x, y)") if two else ("x", "(x,)")
+    w("# k varies inside the cells: each half cell's resistance, the integral of dx_i / k", 1)
+    w("s['k'] = finite_volume.VaryingConductivity(s['k'], (", 1)
+    for axis, (antiderivative, spacing) in enumerate(
+            zip(field.resistances, ("grid.dx", "grid.dy"), strict=False)):
+        w(f"finite_volume.half_cell_resistances(lambda {arguments}: "
+          f"{pointwise.doprint(antiderivative)},", 2)
+        w(f"{coordinates}, {spacing}, {axis}),", 3)
+    w("))", 1)
 
 
 def _transport(w: _Writer, field: FieldProblemIR, k: str, bounds: str = "s['boundaries']"
@@ -603,7 +660,11 @@ def _steady_field_solve(
     w("t = start", 1)
     w("def linearised(values):", 1)
     w("u = values.reshape(shape)", 2)
-    w(f"k = numpy.broadcast_to(numpy.asarray({printer.doprint(k)}, dtype=float), shape)", 2)
+    if field.resistances is not None:
+        w("k = s['k']  # varies inside the cells, not with the field", 2)
+    else:
+        w(f"k = numpy.broadcast_to(numpy.asarray({printer.doprint(k)}, dtype=float), shape)",
+          2)
     w(f"slope = numpy.broadcast_to(numpy.asarray({printer.doprint(sympy.diff(field.source, u))}"
       ", dtype=float), shape)", 2)
     w(f"rest = source_{tag}(t, u, p, {coords}) - slope * u", 2)
@@ -615,9 +676,19 @@ def _steady_field_solve(
     else:
         w(f"a, b = finite_volume.diffusion_matrix_1d_sparse(k, grid, {bounds}['left'], "
           f"{bounds}['right'])", 2)
+    if field.velocity is not None:  # upwind advection, by the velocity of each face
+        if two:
+            w("moved, inflow = finite_volume.advection_matrix_2d(s['velocity'][0], "
+              f"s['velocity'][1], grid, {bounds})", 2)
+        else:
+            w("moved, inflow = finite_volume.advection_matrix_1d(s['velocity'][0], grid, "
+              f"{bounds}['left'], {bounds}['right'])", 2)
+        w("a, b = a + moved, b + inflow", 2)
     w("return a + scipy.sparse.diags(slope.ravel()), -(b + rest.ravel())", 2)
     gauge = _floating(field)
-    w(f"u = static.solve_linearised(linearised, u0.ravel(), gauge={gauge!r}, "
+    # a linear problem (k and the source's slope free of u) is solved once
+    linear = ", linear=True" if field.source_linear and not field.nonlinear_coefficients else ""
+    w(f"u = static.solve_linearised(linearised, u0.ravel(), gauge={gauge!r}{linear}, "
       f"submodel={submodel.name!r}, field={field.state!r})", 1)
     w("found = numpy.broadcast_to(u.reshape(shape), (len(times),) + shape).copy()", 1)
 
@@ -706,6 +777,8 @@ def _stencil_solve(  # noqa: PLR0917 - the writer, where it is, what it writes
 
 def _condition(printer: SolverPrinter, boundary: BoundaryIR) -> str:
     def value(expr: sympy.Expr | None) -> str:
+        if expr is not None and boundary.profile:  # one value per face of the side
+            return f"numpy.asarray({printer.doprint(expr)}, dtype=float)"
         return "0.0" if expr is None else f"float({printer.doprint(expr)})"
 
     if boundary.kind == "dirichlet":
@@ -763,16 +836,30 @@ def _components(w: _Writer, program: ProgramIR) -> None:
         w()
         w(f"def observe_{index}(p, state):")
         w('"""What the submodel shows other submodels: each field\'s mean (SI)."""', 1)
-        if not any(field.fluxes for field in submodel.fields):
+        columns = sorted({quantity for e in program.exchanges for component, quantity in e.sources
+                          if component == submodel.name and quantity.endswith(CELLS)})
+        if not any(_reported(field) for field in submodel.fields) and not columns:
             w("return {name: float(numpy.mean(value)) for name, value in state.items()}", 1)
             continue
         w("seen = {name: float(numpy.mean(value)) for name, value in state.items()}", 1)
+        for whole in columns:  # a column other submodels read whole (a profile)
+            w(f"seen[{whole!r}] = numpy.array(state[{whole[:-len(CELLS)]!r}], dtype=float)", 1)
         for position, field in enumerate(submodel.fields):
-            if field.fluxes:
+            if _reported(field):
                 w(f"for name, value in fluxes_{index}_{position}(p, state[{field.state!r}])"
                   ".items():", 1)
                 w("seen[name] = float(numpy.mean(value))", 2)
         w("return seen", 1)
+        if any(_reported(field) for field in submodel.fields):
+            w()
+            w(f"def report_{index}(p, state):")
+            w('"""What the submodel reports beside its fields at an output time (SI): flux', 1)
+            w('variables and derived fields, with the inputs of that time."""', 1)
+            w("found = {}", 1)
+            for position, field in enumerate(submodel.fields):
+                if _reported(field):
+                    w(f"found.update(fluxes_{index}_{position}(p, state[{field.state!r}]))", 1)
+            w("return found", 1)
 
 
 def _face_values(w: _Writer, index: int, submodel: SubmodelIR, time: str) -> None:
@@ -804,8 +891,11 @@ def _coupled_run(w: _Writer, program: ProgramIR) -> None:
         called = submodel.name in coupling.called or submodel.name in coupling.tabulated
         w(f"coupling.Component({submodel.name!r}, initial_state_{index}, advance_{index}, "
           f"observe_{index},", 2)
+        steady = ", steady=True" if submodel.name in coupling.steady else ""
+        if any(_reported(field) for field in submodel.fields):
+            steady += f", report=report_{index}"
         w(f"duration={submodel.schedule.duration!r}, called={called!r}, "
-          f"steps={submodel.schedule.outputs - 1!r}),", 3)
+          f"steps={submodel.schedule.outputs - 1!r}{steady}),", 3)
     w("]", 1)
     if coupling.tabulations:
         w("# The fine models that fill tables run first, once per argument (SI); a static", 1)
@@ -827,12 +917,22 @@ def _coupled_run(w: _Writer, program: ProgramIR) -> None:
     w("exchanges = [", 1)
     for exchange in program.exchanges:
         w(f"coupling.Exchange({exchange.name!r}, {exchange.sources!r}, {exchange.target!r}, "
-          f"{exchange.weights!r}),", 2)
+          f"{exchange.weights!r}" + ("),", ",")[exchange.positions is not None], 2)
+        if exchange.positions is not None:  # a profile: from the column's cells to the faces
+            w(f"positions=({_positions(exchange.positions[0])},", 3)
+            w(f"{_positions(exchange.positions[1])})),", 4)
     w("]", 1)
+    if coupling.timed:
+        printer = SolverPrinter(_names(program))
+        w("def clock(p, t):", 1)
+        w('"""Set the quantities bridges read that vary in time by themselves, at t (s)."""', 2)
+        for name, expr in coupling.timed:
+            w(f"p[{name!r}] = float({printer.doprint(expr)})", 2)
     w("found = coupling.drive(components, exchanges, p, "
       f"horizon={coupling.horizon!r}, macro_step={coupling.macro_step!r},", 1)
     tables = "tabulations=tabulations, " if coupling.tabulations else ""
-    w(f"progress=progress, {tables}refresh=derive)", 3)
+    clock = ", clock=clock" if coupling.timed else ""
+    w(f"progress=progress, {tables}refresh=derive{clock})", 3)
     w("results = {}", 1)
     w("for name, (times, states) in found.items():", 1)
     w("values = {key: numpy.array([s[key] for s in states]) for key in states[0]}", 2)
@@ -845,6 +945,15 @@ def _coupled_run(w: _Writer, program: ProgramIR) -> None:
     w("def run(overrides=None):")
     w('"""Run the coupled submodels: {submodel: (times in s, {state: SI values})}."""', 1)
     w("return run_coupled(parameters(overrides))", 1)
+
+
+def _positions(values: tuple[float, ...]) -> str:
+    """Positions (m) as code: ``numpy.linspace(...)`` when evenly spaced, else a tuple."""
+    if len(values) > 2:
+        even = numpy.linspace(values[0], values[-1], len(values))
+        if numpy.allclose(even, values, rtol=0.0, atol=1e-12 * max(1.0, abs(values[-1]))):
+            return f"numpy.linspace({values[0]!r}, {values[-1]!r}, {len(values)})"
+    return repr(values)
 
 
 def _shared(printer: SolverPrinter, exprs: list[sympy.Expr], indent: int, w: _Writer

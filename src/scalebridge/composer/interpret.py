@@ -24,6 +24,7 @@ import scipy.special
 import sympy
 from numpy.typing import NDArray
 
+from scalebridge.composer.couplings import CELLS
 from scalebridge.composer.energies import energy_derivatives
 from scalebridge.composer.expectations import Expectation, rules_of
 from scalebridge.composer.ir import (
@@ -303,27 +304,52 @@ def _coupled(
                     state.update(field_faces(field, values, state[field.state], t1))
             return state
 
-        def observe(q: Mapping[str, Any], state: Mapping[str, Any]) -> dict[str, float]:
-            seen = {name: float(numpy.mean(value)) for name, value in state.items()}
+        def observe(q: Mapping[str, Any], state: Mapping[str, Any]) -> dict[str, Any]:
+            seen: dict[str, Any] = {name: float(numpy.mean(value))
+                                    for name, value in state.items()}
+            for shown in columns.get(submodel.name, ()):  # a column read whole (a profile)
+                seen[shown] = numpy.array(state[shown[:-len(CELLS)]], dtype=float)
             for field in submodel.fields:
-                if field.fluxes:
+                if field.fluxes or field.derived_fields:
                     fluxes = field_fluxes(field, here(q), state[field.state])
                     seen.update({n: float(numpy.mean(v)) for n, v in fluxes.items()})
             return seen
 
+        def report(q: Mapping[str, Any], state: Mapping[str, Any]) -> dict[str, Any]:
+            found: dict[str, Any] = {}
+            for field in submodel.fields:
+                if field.fluxes or field.derived_fields:
+                    found.update(field_fluxes(field, here(q), state[field.state]))
+            return found
+
+        reported = any(f.fluxes or f.derived_fields for f in submodel.fields)
         return Component(submodel.name, initial, advance, observe,
                          duration=submodel.schedule.duration,
                          called=submodel.name in coupling.called + coupling.tabulated,
-                         steps=submodel.schedule.outputs - 1)
+                         steps=submodel.schedule.outputs - 1,
+                         steady=submodel.name in coupling.steady,
+                         report=report if reported else None)
+
+    columns: dict[str, set[str]] = {}
+    for e in program.exchanges:
+        for name, quantity in e.sources:
+            if name and quantity.endswith(CELLS):
+                columns.setdefault(name, set()).add(quantity)
+
+    def clock(q: MutableMapping[str, Any], t: float) -> None:
+        values = {**here(q), T: t}
+        q.update({name: float(evaluate(expr, values)) for name, expr in coupling.timed})
 
     by_name = {s.name: component(s) for s in program.submodels}
     tabulations = [Tabulation(t.name, None if t.static else by_name[t.submodel], t.input,
                               t.arguments, t.output, static=t.submodel if t.static else "")
                    for t in coupling.tabulations]
     components = [c for name, c in by_name.items() if name not in coupling.offstage]
-    exchanges = [Exchange(e.name, e.sources, e.target, e.weights) for e in program.exchanges]
+    exchanges = [Exchange(e.name, e.sources, e.target, e.weights, e.positions)
+                 for e in program.exchanges]
     found = drive(components, exchanges, p, horizon=coupling.horizon,
-                  macro_step=coupling.macro_step, tabulations=tabulations, refresh=refresh)
+                  macro_step=coupling.macro_step, tabulations=tabulations, refresh=refresh,
+                  clock=clock if coupling.timed else None)
     env.update(here(p))  # the caller sees the tables built and the inputs last received
     results = {}
     for name, (times, states) in found.items():
@@ -462,7 +488,9 @@ def _pointwise(expr: sympy.Expr, env: Mapping[sympy.Symbol, Value], shape: tuple
 
 def _condition(boundary: BoundaryIR, env: Mapping[sympy.Symbol, Value]
                ) -> boundaries.BoundaryCondition:
-    def value(expr: sympy.Expr | None) -> float:
+    def value(expr: sympy.Expr | None) -> Any:
+        if expr is not None and boundary.profile:  # one value per face of the side
+            return numpy.asarray(evaluate(expr, env), dtype=float)
         return 0.0 if expr is None else float(evaluate(expr, env))
 
     if boundary.kind == "dirichlet":
@@ -493,13 +521,36 @@ def field_fluxes(field: FieldProblemIR, env: Mapping[sympy.Symbol, Value],
     conditions = {b.side: _condition(b, here) for b in field.boundaries}
     found = {}
     for flux in field.fluxes:
-        k = _pointwise(flux.coefficient, here, x.shape)
+        k: Any = _pointwise(flux.coefficient, here, x.shape)
+        if field.resistances is not None and flux.coefficient == field.diffusivity:
+            k = varying_conductivity(field, k, here, grid)
         if two:
             found[flux.name] = finite_volume.diffusive_fluxes_2d(u, k, grid, conditions)[flux.axis]
         else:
             found[flux.name] = finite_volume.diffusive_fluxes_1d(u, k, grid, conditions["left"],
                                                                  conditions["right"])
+    for derived in field.derived_fields:
+        found[derived.name] = _pointwise(derived.expr, here, x.shape)
     return found
+
+
+def varying_conductivity(field: FieldProblemIR, k: NDArray[numpy.float64],
+                         env: Mapping[sympy.Symbol, Value], grid: Any
+                         ) -> finite_volume.VaryingConductivity:
+    """The cell values ``k`` with each half cell's resistance, from the antiderivatives of
+    1/k along each axis that the field problem holds."""
+    assert field.resistances is not None
+    coordinates = (X, Y)[: len(field.grid.cells)]
+    centres = tuple(env[c] for c in coordinates)
+    spacings = (grid.dx, grid.dy) if len(coordinates) == 2 else (grid.dx,)
+    halves = []
+    for axis, antiderivative in enumerate(field.resistances):
+        def integral(*at: Value, expr: sympy.Expr = antiderivative) -> Value:
+            return evaluate(expr, {**env, **dict(zip(coordinates, at, strict=True))})
+
+        halves.append(finite_volume.half_cell_resistances(integral, centres, spacings[axis],
+                                                          axis))
+    return finite_volume.VaryingConductivity(k, tuple(halves))
 
 
 def field_faces(field: FieldProblemIR, env: Mapping[sympy.Symbol, Value],
@@ -548,8 +599,10 @@ def _field(
         return initial
     if field.nonlinear_coefficients:
         here = {**here, u: initial}  # k and the capacity at the start (the stiff path updates)
-    k = _pointwise(field.diffusivity if field.diffusivity is not None else sympy.Integer(0),
-                   here, shape)
+    k: Any = _pointwise(field.diffusivity if field.diffusivity is not None else sympy.Integer(0),
+                        here, shape)
+    if field.resistances is not None:  # k varies inside the cells
+        k = varying_conductivity(field, k, here, grid)
     capacity = _pointwise(field.capacity, here, shape)
     conditions = {b.side: _condition(b, here) for b in field.boundaries}
     timed = field.timed_boundaries
@@ -582,6 +635,15 @@ def _field(
             def forcing(t: float) -> NDArray[numpy.float64]:
                 found: NDArray[numpy.float64] = assemble(conditions_at(start + t))[1]
                 return found + offset.ravel()
+        free = field.source.xreplace({u: sympy.Integer(0)})
+        if T in free.free_symbols:  # the source varies in time: taken at every step
+            fixed = forcing
+
+            def forcing(t: float) -> NDArray[numpy.float64]:
+                part = fixed(t) if callable(fixed) else fixed
+                now = _pointwise(free, {**here, T: start + t}, shape).ravel()
+                result: NDArray[numpy.float64] = part - offset.ravel() + now
+                return result
         if two:
             a2 = (matrix + scipy.sparse.diags(slope.ravel())).tocsr()
             found = time_stepping.integrate_theta(
@@ -597,7 +659,7 @@ def _field(
         return time_stepping.integrate_theta(
             a1, forcing, capacity, initial, dt, times.tolist(),
             theta=1.0, submodel=submodel.name, field=field.state)
-    velocity = (tuple(float(evaluate(v, here)) for v in field.velocity)
+    velocity = (tuple(_pointwise(v, here, shape) for v in field.velocity)
                 if field.velocity is not None else None)
 
     def source(t: float, values: NDArray[numpy.float64]) -> NDArray[numpy.float64]:
@@ -634,18 +696,26 @@ def _field(
             at = {**here, T: start, u: values}
             slope_now = _pointwise(derivative, at, shape)
             rest = _pointwise(field.source, at, shape) - slope_now * values
-            k_now = _pointwise(coefficient, at, shape)
+            k_now = k if field.resistances is not None else _pointwise(coefficient, at, shape)
             now = conditions_at(start)
             if two:
                 a, b = finite_volume.diffusion_matrix_2d(k_now, grid, now)
             else:
                 a, b = finite_volume.diffusion_matrix_1d_sparse(
                     k_now, grid, now["left"], now["right"])
+            if velocity is not None:  # upwind advection, by the velocity of each face
+                moved, inflow = (
+                    finite_volume.advection_matrix_2d(velocity[0], velocity[1], grid, now)
+                    if two else finite_volume.advection_matrix_1d(velocity[0], grid,
+                                                                  now["left"], now["right"]))
+                a, b = a + moved, b + inflow
             return a + scipy.sparse.diags(slope_now.ravel()), -(b + rest.ravel())
 
         floating = (all(b.kind in ("neumann", "periodic") for b in field.boundaries)
                     and u not in field.source.free_symbols)
         solution = static.solve_linearised(linearised, initial.ravel(), gauge=floating,
+                                           linear=field.source_linear
+                                           and not field.nonlinear_coefficients,
                                            submodel=submodel.name, field=field.state)
         return numpy.broadcast_to(solution.reshape(shape), (len(times), *shape)).copy()
     if plan.method is Method.STIFF:

@@ -28,6 +28,7 @@ __all__ = [
     "BoundaryIR",
     "CompartmentSystemIR",
     "CouplingIR",
+    "DerivedFieldIR",
     "DerivedIR",
     "EnergyIR",
     "ExchangeIR",
@@ -170,6 +171,9 @@ class BoundaryIR:
     flux: sympy.Expr | None = None
     coefficient: sympy.Expr | None = None
     ambient: sympy.Expr | None = None
+    # the value is a profile along the side (one number per boundary face), such as the
+    # input a bridge forces from a coarse model's column
+    profile: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +207,21 @@ class FaceIR:
 
 
 @dataclass(frozen=True, slots=True)
+class DerivedFieldIR:
+    """An algebraic variable defined (by a relation) from a field on a grid, the coordinates
+    and constants: ``expr`` (SI, in the field's symbol, ``x``, ``y`` and ``t``), evaluated in
+    every cell at every output time and reported beside the field; ``unit``, ``scale`` and
+    ``offset`` give its declared unit."""
+
+    name: str
+    iri: str
+    unit: str
+    scale: float
+    offset: float
+    expr: sympy.Expr
+
+
+@dataclass(frozen=True, slots=True)
 class FieldProblemIR:
     """capacity * du/dt = div(k grad u) - div(v u) + source(u, x, t) on a grid.
 
@@ -221,6 +240,10 @@ class FieldProblemIR:
     source_linear: bool
     steady: bool = False  # 0 = div(k grad u) + source: no capacity, no time
     fluxes: tuple[FluxIR, ...] = ()  # flux variables of its diffusion terms
+    # k varying smoothly in space: per axis the antiderivative of 1/k along that axis (SI),
+    # whose differences give each half cell's resistance (exact series resistances)
+    resistances: tuple[sympy.Expr, ...] | None = None
+    derived_fields: tuple[DerivedFieldIR, ...] = ()  # algebraic variables of the field
     faces: tuple[FaceIR, ...] = ()  # potential variables of ports on its sides
 
     @property
@@ -318,7 +341,11 @@ class InputIR:
 @dataclass(frozen=True, slots=True)
 class ExchangeIR:
     """A bridge as a message: ``target = sum(w * source)``, each source ``(submodel, name)``
-    (submodel "" for a parameter); ``weights`` None means equal weights summing to one."""
+    (submodel "" for a parameter); ``weights`` None means equal weights summing to one.
+
+    ``positions`` = ``(at, to)`` makes it a profile: the sources are a column's cell values
+    (the state ``<field>/cells`` a submodel shows) at the positions ``at`` (m), passed
+    interpolated to the positions ``to`` (m), the faces of the side the target forces."""
 
     name: str
     iri: str
@@ -326,6 +353,7 @@ class ExchangeIR:
     sources: tuple[tuple[str, str], ...]
     target: str
     weights: tuple[float, ...] | None
+    positions: tuple[tuple[float, ...], tuple[float, ...]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,6 +369,10 @@ class CouplingIR:
     tabulations: tuple[TabulationIR, ...] = ()
     handshake: HandshakeIR | None = None
     idle: tuple[str, ...] = ()  # fine sides whose answers no exchange reads (a given table)
+    # quantities that vary in time by themselves (a table against the model's clock) that
+    # exchanges read: (name, SI expression in t), set at every exchange time
+    timed: tuple[tuple[str, sympy.Expr], ...] = ()
+    steady: tuple[str, ...] = ()  # lockstep submodels solved at every macro time
 
     @property
     def tabulated(self) -> tuple[str, ...]:

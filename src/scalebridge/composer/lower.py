@@ -470,7 +470,7 @@ def lower(
                        balances.states, balances.compartments, balances.fields, plan,
                        balances.motion)
         )
-    inputs, exchanges, coupling, found = lower_couplings(model, tuple(submodels))
+    inputs, exchanges, coupling, found = lower_couplings(model, tuple(submodels), derived)
     problems += found
     if coupling is None or coupling.handshake is None:
         problems += [unsupported("an equation of motion runs inside a handshake (a chain or a "

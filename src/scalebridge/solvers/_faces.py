@@ -65,6 +65,11 @@ class VaryingConductivity:
     cells: FloatArray
     halves: tuple[tuple[FloatArray, FloatArray], ...]
 
+    def __array__(self, dtype: object = None, copy: object = None) -> FloatArray:
+        """Where an array is expected (a step limit, a plot) it is its cell values."""
+        values: FloatArray = np.asarray(self.cells, dtype=dtype)  # type: ignore[call-overload]
+        return values
+
     def __post_init__(self) -> None:
         shape = np.shape(self.cells)
         if len(self.halves) != len(shape):

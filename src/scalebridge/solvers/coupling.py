@@ -17,6 +17,9 @@ MUSCLE3 one component per submodel, each exchange a conduit.
   macro step) are run from their initial state to their own duration whenever their results
   are needed, with the inputs they have then, and release their final observation (MMSF's
   call/release template);
+* steady components (a field in a steady balance, in a coupling that runs in time) do not
+  advance in time: at every macro time, once the others have advanced and the exchanges have
+  been evaluated, they are solved again with the inputs of that time (quasi-steady);
 * tabulated components (the fine side of a hierarchical coupling whose answers pass through a
   :class:`Tabulation`) are run first, once per argument value, before anything else: their
   answers become a :class:`Table` in ``p`` that the coarse model interpolates wherever it
@@ -25,7 +28,11 @@ MUSCLE3 one component per submodel, each exchange a conduit.
   quantity recomputed with each argument.
 
 Values are SI throughout.  A component's state is whatever its ``advance`` understands (a
-vector, a grid).
+vector, a grid).  An exchange passes a number, or a profile: the cell values of a column (a
+1-D field) interpolated to the positions where the target needs them (the faces of the side of
+a 2-D field that the column forces, say).  Quantities that vary in time by themselves (a
+parameter tabulated against the model's clock) are set in ``p`` at each exchange time by the
+``clock`` function given to :func:`drive`, so exchanges read them at that time.
 
 Example
 -------
@@ -68,10 +75,14 @@ class Component:
     name: str
     initial: Callable[[Parameters], State]
     advance: Callable[[Parameters, State, float, float], State]
-    observe: Callable[[Parameters, State], Mapping[str, float]]
+    observe: Callable[[Parameters, State], Mapping[str, Any]]
     duration: float
     called: bool = False
     steps: int = field(default=1)  # macro steps a called run is divided into (its outputs)
+    steady: bool = False  # solved at each macro time with that time's inputs (quasi-steady)
+    # what the submodel reports beside its state at each output time (flux variables, fields
+    # derived from its fields), computed with the inputs of that time and recorded with it
+    report: Callable[[Parameters, State], Mapping[str, Any]] | None = None
 
 
 @dataclass(frozen=True)
@@ -80,21 +91,37 @@ class Exchange:
 
     Each source is ``(component, quantity)``; an empty component name reads the parameter
     ``quantity`` from ``p`` instead.  ``weights`` default to equal weights summing to one.
+
+    With ``positions`` = ``(at, to)`` the exchange passes a profile: each source is an array
+    of values at the positions ``at`` (m, increasing: a column's cell centres), and the target
+    receives their weighted sum interpolated linearly to the positions ``to`` (m: the faces of
+    the side it forces), constant beyond the ends.
+
+    Example
+    -------
+    >>> column = Exchange("inflow", (("meso", "U/cells"),), "u_in",
+    ...                   positions=((5.0, 15.0), (0.0, 10.0, 20.0)))
+    >>> column.value({"meso": {"U/cells": np.array([1.0, 3.0])}}, {}).tolist()
+    [1.0, 2.0, 3.0]
     """
 
     name: str
     sources: tuple[tuple[str, str], ...]
     target: str
     weights: tuple[float, ...] | None = None
+    positions: tuple[ArrayLike, ArrayLike] | None = None
 
-    def value(self, observed: Mapping[str, Mapping[str, float]], p: Mapping[str, float]
-              ) -> float:
+    def value(self, observed: Mapping[str, Mapping[str, Any]], p: Mapping[str, Any]) -> Any:
         weights = self.weights or tuple(1.0 / len(self.sources) for _ in self.sources)
-        total = 0.0
+        total: Any = 0.0
         for (component, quantity), weight in zip(self.sources, weights, strict=True):
             value = p[quantity] if not component else observed[component][quantity]
-            total += weight * value
-        return total
+            total = total + weight * np.asarray(value, dtype=np.float64)
+        if self.positions is not None:
+            at, to = self.positions
+            return np.interp(np.asarray(to, dtype=np.float64), np.asarray(at, dtype=np.float64),
+                             np.broadcast_to(total, np.shape(at)))
+        return float(total)
 
 
 @dataclass(frozen=True)
@@ -194,7 +221,7 @@ def _call(component: Component, p: Parameters) -> Mapping[str, float]:
 
 def _observe(
     components: Sequence[Component], states: Mapping[str, State], p: Parameters
-) -> dict[str, Mapping[str, float]]:
+) -> dict[str, Mapping[str, Any]]:
     """What each component shows now (a called component is run to get it)."""
     return {
         c.name: _call(c, p) if c.called else c.observe(p, states[c.name])
@@ -204,7 +231,7 @@ def _observe(
 
 
 def _exchange(
-    exchanges: Sequence[Exchange], observed: Mapping[str, Mapping[str, float]], p: Parameters,
+    exchanges: Sequence[Exchange], observed: Mapping[str, Mapping[str, Any]], p: Parameters,
     time: float,
 ) -> None:
     """Evaluate every exchange whose sources can be observed now."""
@@ -212,7 +239,7 @@ def _exchange(
         if any(c and c not in observed for c, _q in exchange.sources):
             continue
         value = exchange.value(observed, p)
-        if not math.isfinite(value):
+        if not np.all(np.isfinite(value)):
             raise NumericalFailure(f"the bridge '{exchange.name}' passed a value that is not "
                                    "finite", field=exchange.target, time=time)
         p[exchange.target] = value
@@ -228,6 +255,7 @@ def drive(
     progress: Callable[[float], None] | None = None,
     tabulations: Sequence[Tabulation] = (),
     refresh: Callable[[Parameters], None] | None = None,
+    clock: Callable[[Parameters, float], None] | None = None,
 ) -> dict[str, tuple[list[float], list[State]]]:
     """Run ``components`` to ``horizon`` (s), exchanging every ``macro_step`` (s).
 
@@ -240,44 +268,76 @@ def drive(
     order given, so an exchange may read a parameter an earlier one set.  ``progress``, when
     given, is called with the fraction of the horizon done after every macro step.
     ``tabulations`` are built first, into ``p``; ``refresh(p)``, when given, recomputes the
-    values that depend on inputs (derived quantities) after every exchange.
+    values that depend on inputs (derived quantities) after every exchange; ``clock(p, t)``,
+    when given, sets in ``p`` the quantities that vary in time by themselves, at the time t of
+    each exchange.  Steady components (``steady``) are solved at t = 0 and again at every
+    macro time once the others have advanced to it, with that time's inputs; they do not set
+    the macro step.
     """
     if macro_step <= 0 or horizon < 0:
         raise ValueError("the macro step must be positive and the horizon not negative")
     count = max(1, math.ceil(horizon / macro_step - 1e-9))
     times = [horizon * k / count for k in range(count + 1)] if horizon > 0 else [0.0]
     lockstep = [c for c in components if not c.called]
+    steady = [c for c in lockstep if c.steady]
     states: dict[str, State] = {}
+    # what is observed: what the exchanges read, and the called components (their record)
+    read = {name for e in exchanges for name, _q in e.sources if name}
+    watched = [c for c in components if c.called or c.name in read]
+
+    def exchange_at(t: float) -> dict[str, Mapping[str, Any]]:
+        """Evaluate the exchanges at time t; what the components showed."""
+        if clock is not None:
+            clock(p, t)
+        observed = _observe(watched, states, p)
+        _exchange(exchanges, observed, p, t)
+        if refresh is not None:
+            refresh(p)
+        return observed
+
     for tabulation in tabulations:  # the fine models' answers, before the coarse model starts
         p[tabulation.name] = tabulate(tabulation, p, refresh)
     if refresh is not None:
         refresh(p)
     # Inputs first: a component's initial state may depend on what it receives.
-    _exchange(exchanges, _observe(components, states, p), p, 0.0)
+    if clock is not None:
+        clock(p, 0.0)
+    _exchange(exchanges, _observe(watched, states, p), p, 0.0)
     if refresh is not None:
         refresh(p)
     for component in lockstep:
         states[component.name] = component.initial(p)
         if horizon == 0:  # a static run: every lockstep component is steady, solved once
             states[component.name] = component.advance(p, states[component.name], 0.0, 0.0)
+    if steady and horizon > 0:  # quasi-steady ones: solved with the inputs at t = 0
+        exchange_at(0.0)
+        for component in steady:
+            states[component.name] = component.advance(p, states[component.name], 0.0, 0.0)
     results: dict[str, tuple[list[float], list[State]]] = {
         c.name: ([], []) for c in components
     }
     for index, t0 in enumerate(times):
-        observed = _observe(components, states, p)
-        _exchange(exchanges, observed, p, t0)
-        if refresh is not None:
-            refresh(p)
+        observed = exchange_at(t0)
         for component in components:
             record = results[component.name]
             record[0].append(t0)
-            record[1].append(observed[component.name] if component.called
-                             else states[component.name])
+            if component.called:
+                record[1].append(observed[component.name])
+            elif component.report is not None:
+                state = states[component.name]
+                record[1].append({**state, **component.report(p, state)})
+            else:
+                record[1].append(states[component.name])
         if index + 1 == len(times):
             break
         t1 = times[index + 1]
         for component in lockstep:
-            states[component.name] = component.advance(p, states[component.name], t0, t1)
+            if not component.steady:
+                states[component.name] = component.advance(p, states[component.name], t0, t1)
+        if steady:  # quasi-steady: solved with the inputs at t1
+            exchange_at(t1)
+        for component in steady:
+            states[component.name] = component.advance(p, states[component.name], t1, t1)
         if progress is not None:
             progress(t1 / horizon)
     return results

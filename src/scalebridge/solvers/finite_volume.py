@@ -29,11 +29,11 @@ still gives a second-order solution (the error is O(dx^2) everywhere once solved
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import scipy.sparse
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from scalebridge.solvers._faces import (
     SIDES,
@@ -82,6 +82,7 @@ __all__ = [
     "diffusion_matrix_2d",
     "diffusive_fluxes_1d",
     "diffusive_fluxes_2d",
+    "half_cell_resistances",
     "side_value",
     "stencil_sparsity",
 ]
@@ -98,6 +99,32 @@ def _faces_1d(
     halves = _halves(k, (grid.cells,), 0)
     return axis_faces(cell_values(k, (grid.cells,)), grid.dx, left, right, ("left", "right"),
                       halves)
+
+
+def half_cell_resistances(
+    antiderivative: Callable[..., ArrayLike], coordinates: Sequence[FloatArray],
+    spacing: float, axis: int,
+) -> tuple[FloatArray, FloatArray]:
+    """The resistances of the two halves of every cell along ``axis`` (m / k), from an
+    antiderivative F of 1/k along that axis: F(centre) - F(low face) and F(high face) -
+    F(centre), with ``coordinates`` the cell centres (one array per axis, the grid's shape)
+    passed to F as arguments, in order, and ``spacing`` the cell size along ``axis`` (m).
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> low, high = half_cell_resistances(lambda y: np.log(y), (np.array([1.5]),), 1.0, 0)
+    >>> round(float(low[0]), 6), round(float(high[0]), 6)   # ln(1.5/1), ln(2/1.5): k = y
+    (0.405465, 0.287682)
+    """
+    shape = np.shape(coordinates[0])
+
+    def at(shift: float) -> FloatArray:
+        moved = [c + shift if i == axis else c for i, c in enumerate(coordinates)]
+        return np.broadcast_to(np.asarray(antiderivative(*moved), dtype=np.float64), shape)
+
+    centre = at(0.0)
+    return centre - at(-0.5 * spacing), at(0.5 * spacing) - centre
 
 
 def _halves(k: Conductivity, shape: tuple[int, ...], axis: int

@@ -251,6 +251,7 @@ def solve_linearised(
     tol: float = 1e-12,
     max_iter: int = 200,
     gauge: bool = False,
+    linear: bool = False,
     submodel: str | None = None,
     field: str | None = None,
 ) -> FloatArray:
@@ -259,7 +260,8 @@ def solve_linearised(
     ``linearised(u)`` returns the sparse matrix ``A`` and the right-hand side ``r`` of the
     problem linearised at ``u`` (a steady balance: the diffusion matrix with the coefficients
     at ``u``, the source's slope on the diagonal, the rest on the right).  A linear problem is
-    solved exactly in the first step (the second confirms it); a coefficient k(u) makes this a
+    solved exactly in the first step (the second confirms it; with ``linear``, which says that
+    ``A`` and ``r`` do not depend on ``u``, there is no second); a coefficient k(u) makes this a
     Picard iteration, which stops when the update is below ``tol`` times the largest value.
     A singular system (only Neumann or periodic sides fix u up to a constant) or no
     convergence within ``max_iter`` steps raises :class:`NumericalFailure`.
@@ -299,7 +301,7 @@ def solve_linearised(
                 submodel=submodel, field=field)
         change = float(np.max(np.abs(found - u), initial=0.0))
         u = found
-        if change <= tol * max(1.0, float(np.max(np.abs(u), initial=0.0))):
+        if linear or change <= tol * max(1.0, float(np.max(np.abs(u), initial=0.0))):
             if gauge:
                 _check_balanced(full, linearised(u)[1], u, submodel, field)
             return u
