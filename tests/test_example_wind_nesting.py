@@ -69,6 +69,9 @@ def _run(model: Path) -> tuple[dict[str, numpy.ndarray], dict]:  # type: ignore[
     outcome = run_files([model], out=model.parent / "out", reasoner=False)
     assert outcome.directory is not None, [d.message for d in outcome.report]
     assert {str(d.code) for d in outcome.report} <= {"TIMESCALE_COUPLING_VERDICT"}
+    # the column over the day, the wind at the end, and the speed-up map
+    for plot in ("meso_fields.png", "micro_fields.png", "micro_derived.png"):
+        assert (outcome.directory / plot).is_file()
     with numpy.load(outcome.directory / "results.npz") as arrays:
         found = {key: numpy.array(arrays[key]) for key in arrays.files}
     sidecar = json.loads((outcome.directory / "results.json").read_text(encoding="utf-8"))

@@ -19,12 +19,13 @@ import numpy
 from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
-from scalebridge.composer.ir import EnergyIR, SubmodelIR, TabulationIR
+from scalebridge.composer.ir import DerivedFieldIR, EnergyIR, SubmodelIR, TabulationIR
 from scalebridge.files import write_atomic
 from scalebridge.static_results import AverageProfile
 
 __all__ = [
-    "local_name", "plot_average", "plot_energy_curves", "plot_submodel", "plot_table",
+    "local_name", "plot_average", "plot_derived_fields", "plot_energy_curves", "plot_submodel",
+    "plot_table",
     "time_axis",
 ]
 
@@ -143,6 +144,39 @@ def plot_faces(directory: Path, submodel: SubmodelIR, times: NDArray[numpy.float
     axis.grid(alpha=0.3)
     figure.tight_layout()
     return [_save(figure, directory / f"{submodel.name}_faces.png")]
+
+
+def plot_derived_fields(
+    directory: Path, submodel: SubmodelIR, times: NDArray[numpy.float64],
+    fields: Mapping[str, tuple[DerivedFieldIR, NDArray[numpy.float64]]],
+) -> Path:
+    """Write ``<submodel>_derived.png``: each field derived from a grid field (an algebraic
+    variable of it, such as a speed-up), in its declared unit, at the last output time (a map
+    on a rectangle, a profile at four times on an interval)."""
+    per, unit = time_axis(float(times[-1]) if len(times) else 0.0)
+    shown = times / per
+    grids = {d.name: f.grid for f in submodel.fields for d in f.derived_fields}
+    figure, axes = plt.subplots(len(fields), 1, figsize=(7.0, 2.8 * len(fields) + 0.6),
+                                squeeze=False)
+    figure.suptitle(f"{submodel.label}: derived fields")
+    for axis, (name, (derived, values)) in zip(axes[:, 0], fields.items(), strict=True):
+        grid = grids[name]
+        if len(grid.cells) == 2:
+            image = axis.imshow(values[-1].T, origin="lower", aspect="auto",
+                                extent=(0.0, grid.sides[0], 0.0, grid.sides[1]))
+            figure.colorbar(image, ax=axis)
+            axis.set_ylabel("y (m)")
+            axis.set_title(f"{name} at t = {shown[-1]:.3g} {unit} ({derived.unit})")
+        else:
+            x = (numpy.arange(grid.cells[0]) + 0.5) * (grid.sides[0] / grid.cells[0])
+            for row in sorted({0, len(times) // 4, len(times) // 2, len(times) - 1}):
+                axis.plot(x, values[row], label=f"t = {shown[row]:.3g} {unit}")
+            axis.set_ylabel(f"{name} ({derived.unit})")
+            axis.legend(fontsize="small")
+            axis.grid(alpha=0.3)
+        axis.set_xlabel("x (m)")
+    figure.tight_layout()
+    return _save(figure, directory / f"{submodel.name}_derived.png")
 
 
 def plot_table(directory: Path, table: TabulationIR, arguments: NDArray[numpy.float64],

@@ -460,6 +460,7 @@ def _write_results(  # noqa: PLR0917 - everything a results directory records
     written += [directory / "results.npz", directory / "results.json", directory / "run.ttl"]
     from scalebridge.result_plots import (
         plot_average,
+        plot_derived_fields,
         plot_energy_curves,
         plot_faces,
         plot_submodel,
@@ -472,6 +473,12 @@ def _write_results(  # noqa: PLR0917 - everything a results directory records
                                      totals.get(submodel.name, {}))
             written += plot_faces(directory, submodel, results[submodel.name][0],
                                   (faces or {}).get(submodel.name, {}))
+            shown = {d.name: (d, _declared(fluxes[submodel.name][d.name], d.scale, d.offset))
+                     for problem in submodel.fields for d in problem.derived_fields
+                     if d.name in fluxes.get(submodel.name, {})}
+            if shown:
+                written.append(plot_derived_fields(directory, submodel,
+                                                   results[submodel.name][0], shown))
     for table in tabulations:
         written.append(plot_table(directory, table, *tables[table.name]))
     written += [plot_average(directory, profile) for profile in profiles]
