@@ -448,6 +448,8 @@ def _derived_fields(model: Model, field: IRI, derived: tuple[DerivedIR, ...]
     u = symbol_of(model.variables[field])
     others = {symbol_of(v) for v in model.variables.values()
               if v.role is VariableRole.FIELD and v.iri != field}
+    # a value an implicit relation defines is known only at run time, and only where used
+    others |= {d.symbol for d in derived if d.expr is None}
     found = []
     for item in derived:
         if item.expr is None or item.iri not in model.variables:

@@ -678,11 +678,11 @@ def _steady_field_solve(
           f"{bounds}['right'])", 2)
     if field.velocity is not None:  # upwind advection, by the velocity of each face
         if two:
-            w("moved, inflow = finite_volume.advection_matrix_2d(s['velocity'][0], "
-              f"s['velocity'][1], grid, {bounds})", 2)
+            w("moved, inflow = finite_volume.advection_matrix_2d(", 2)
+            w(f"s['velocity'][0], s['velocity'][1], grid, {bounds})", 3)
         else:
-            w("moved, inflow = finite_volume.advection_matrix_1d(s['velocity'][0], grid, "
-              f"{bounds}['left'], {bounds}['right'])", 2)
+            w("moved, inflow = finite_volume.advection_matrix_1d(", 2)
+            w(f"s['velocity'][0], grid, {bounds}['left'], {bounds}['right'])", 3)
         w("a, b = a + moved, b + inflow", 2)
     w("return a + scipy.sparse.diags(slope.ravel()), -(b + rest.ravel())", 2)
     gauge = _floating(field)
