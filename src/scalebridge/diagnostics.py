@@ -623,8 +623,9 @@ CATALOGUE: dict[Code, CodeInfo] = {
         "Average over parameters that cannot be taken", _E,
         "An average over random parameters (sb:over) is an averaging bridge with one source "
         "and no sb:weights, over parameters of the source's submodel that each have an "
-        "sb:distribution, with a product rule of at most a million points. The message says "
-        "which of these fails.",
+        "sb:distribution, with a product rule of at most a million points; a chaos expansion "
+        "(sb:polynomialOrder) needs sb:over and more Gauss points than its degree. The message "
+        "says which of these fails.",
         "Give each averaged parameter an sb:distribution, and average one source without "
         "sb:weights."),
     Code.STRUCTURE_ORPHAN: CodeInfo(

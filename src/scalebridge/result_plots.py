@@ -21,10 +21,11 @@ from numpy.typing import NDArray
 
 from scalebridge.composer.ir import DerivedFieldIR, EnergyIR, SubmodelIR, TabulationIR
 from scalebridge.files import write_atomic
-from scalebridge.static_results import AverageProfile
+from scalebridge.static_results import AverageProfile, ChaosResult
 
 __all__ = [
-    "local_name", "plot_average", "plot_derived_fields", "plot_energy_curves", "plot_submodel",
+    "local_name", "plot_average", "plot_derived_fields", "plot_energy_curves", "plot_sobol",
+    "plot_submodel",
     "plot_table",
     "time_axis",
 ]
@@ -227,3 +228,23 @@ def plot_energy_curves(directory: Path, energy: EnergyIR,
         axis.grid(alpha=0.3)
     figure.tight_layout()
     return _save(figure, directory / f"energy_{energy.name}.png")
+
+
+def plot_sobol(directory: Path, chaos: ChaosResult) -> Path:
+    """Write ``sobol_<target>.png``: each averaged parameter's first-order and total Sobol
+    index, from the chaos expansion of the averaged quantity."""
+    found = chaos.expansion
+    names = list(chaos.parameters)
+    positions = numpy.arange(len(names))
+    figure, axis = plt.subplots(figsize=(1.2 * len(names) + 3.0, 3.2))
+    axis.bar(positions - 0.2, found.first_order, width=0.4, label="first order")
+    axis.bar(positions + 0.2, found.total, width=0.4, label="total")
+    axis.set_xticks(positions, names)
+    axis.set_ylim(0.0, 1.0)
+    axis.set_ylabel("Sobol index")
+    axis.set_title(f"{chaos.target}: mean {found.mean:.4g}, variance {found.variance:.4g} "
+                   f"({chaos.unit}); order {found.order}")
+    axis.legend(fontsize="small")
+    axis.grid(alpha=0.3, axis="y")
+    figure.tight_layout()
+    return _save(figure, directory / f"sobol_{chaos.target}.png")

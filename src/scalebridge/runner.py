@@ -49,7 +49,7 @@ from scalebridge.diagnostics import Code, Diagnostic, Report
 from scalebridge.files import replace_directory, staging_directory, write_atomic
 from scalebridge.result_plots import local_name
 from scalebridge.solvers.errors import NumericalFailure
-from scalebridge.static_results import average_profiles, energy_curves
+from scalebridge.static_results import average_profiles, chaos_expansions, energy_curves
 from scalebridge.summaries import Summary, state_summaries
 from scalebridge.summaries import declared as declared_summary
 
@@ -336,6 +336,18 @@ def _write_results(  # noqa: PLR0917 - everything a results directory records
                                    "conditional_mean": {"key": f"{key}/conditional_mean",
                                                         "unit": profile.unit}}
         sidecar.setdefault("averages", {})[profile.target] = averaged
+    expansions = chaos_expansions(program, p_values)
+    for chaos in expansions:
+        expansion = chaos.expansion
+        sidecar.setdefault("chaos", {})[chaos.target] = {
+            "unit": chaos.unit, "order": expansion.order, "over": list(chaos.parameters),
+            "mean": expansion.mean, "variance": expansion.variance,
+            "variance_captured": expansion.captured,
+            "first_order": dict(zip(chaos.parameters, expansion.first_order, strict=True)),
+            "total": dict(zip(chaos.parameters, expansion.total, strict=True)),
+            "coefficients": [{"degrees": list(index), "value": value}
+                             for index, value in expansion.coefficients.items()
+                             if abs(value) > 1e-14 * max(1.0, abs(expansion.mean))]}
     for derived in constant_derived(program):
         key = f"derived/{derived.name}"
         arrays[key] = numpy.asarray(_declared(numpy.asarray(p_values[derived.name]),
@@ -463,6 +475,7 @@ def _write_results(  # noqa: PLR0917 - everything a results directory records
         plot_derived_fields,
         plot_energy_curves,
         plot_faces,
+        plot_sobol,
         plot_submodel,
         plot_table,
     )
@@ -482,6 +495,7 @@ def _write_results(  # noqa: PLR0917 - everything a results directory records
     for table in tabulations:
         written.append(plot_table(directory, table, *tables[table.name]))
     written += [plot_average(directory, profile) for profile in profiles]
+    written += [plot_sobol(directory, chaos) for chaos in expansions]
     written += [plot_energy_curves(directory, energy, curves[energy.name])
                 for energy in program.energies if curves.get(energy.name)]
     return written

@@ -3,6 +3,8 @@
 * An average over random parameters (an averaging bridge ``sb:over``): the source's
   conditional mean given each averaged parameter, at that parameter's Gauss nodes (what the
   average is made of: a grain's stiffness against its orientation, say).
+* An average over random parameters with a polynomial order: its chaos expansion (mean,
+  variance, Sobol's first-order and total indices of each averaged parameter).
 * An energy functional with dimensionless strains: its stress against each strain from -2 % to
   +2 % with the other strains at their values (internal variables relaxed at every point), the
   nonlinearity the stiffness at one point does not show.
@@ -20,12 +22,15 @@ import numpy
 import sympy
 from numpy.typing import NDArray
 
-from scalebridge.composer.expectations import Expectation, rules_of
+from scalebridge.composer.expectations import Expectation, RuleSpec, rules_of
 from scalebridge.composer.interpret import evaluate
 from scalebridge.composer.ir import EnergyIR, ProgramIR, constant_derived
 from scalebridge.solvers import quadrature
+from scalebridge.solvers.chaos import Expansion, expand
 
-__all__ = ["AverageProfile", "average_profiles", "energy_curves"]
+__all__ = [
+    "AverageProfile", "ChaosResult", "average_profiles", "chaos_expansions", "energy_curves",
+]
 
 STRAIN_RANGE = 0.02  # the energy curves span -2 % to +2 % about each strain's value
 STRAIN_POINTS = 21
@@ -98,3 +103,54 @@ def energy_curves(energy: EnergyIR, function: Callable[[dict[str, Any]], Mapping
             stresses.append(float(numpy.asarray(found["stress"], dtype=float)[i]))
         curves[strain] = (strains, numpy.asarray(stresses, dtype=numpy.float64))
     return curves
+
+
+@dataclass(frozen=True)
+class ChaosResult:
+    """The chaos expansion of an averaged quantity: in the target's declared unit, with the
+    averaged parameters' names in order."""
+
+    target: str
+    unit: str
+    parameters: tuple[str, ...]
+    expansion: Expansion
+
+
+def chaos_expansions(program: ProgramIR, p_values: Mapping[str, Any]) -> list[ChaosResult]:
+    """The expansion of every average the model asks one of (sb:polynomialOrder)."""
+    orders = dict(program.expansions)
+    found = []
+    for derived in constant_derived(program):
+        if derived.name not in orders or not isinstance(derived.expr, Expectation):
+            continue
+        rules = rules_of(derived.expr)
+        built, local, declared = _grid(rules, p_values)
+        values = numpy.broadcast_to(numpy.asarray(evaluate(derived.expr.args[0], local),
+                                                  dtype=float),
+                                    tuple(len(nodes) for nodes, _w in built))
+        values = (values - derived.offset) / derived.scale
+        expansion = expand(values, built, [(r.kind, r.parameters) for r in rules],
+                           orders[derived.name], declared_nodes=declared)
+        found.append(ChaosResult(derived.name, derived.unit,
+                                 tuple(r.symbol.name for r in rules), expansion))
+    return found
+
+
+def _grid(rules: list[RuleSpec], p_values: Mapping[str, Any]
+          ) -> tuple[list[quadrature.Rule], dict[sympy.Symbol, Any],
+                     list[NDArray[numpy.float64]]]:
+    """The rules built, the evaluation environment with the nodes broadcast along their axes,
+    and the nodes in declared units."""
+    env: dict[sympy.Symbol, Any] = {sympy.Symbol(name, real=True): value
+                                    for name, value in p_values.items()
+                                    if isinstance(value, int | float | numpy.floating)}
+    built = [quadrature.gauss_rule(r.kind, r.parameters, r.points, scale=r.scale,
+                                   offset=r.offset) for r in rules]
+    d = len(rules)
+    declared = []
+    for axis, (rule, (nodes, _weights)) in enumerate(zip(rules, built, strict=True)):
+        shape = [1] * d
+        shape[axis] = len(nodes)
+        env[rule.symbol] = nodes.reshape(shape)
+        declared.append((nodes - rule.offset) / rule.scale)
+    return built, env, declared

@@ -480,3 +480,5 @@ class ProgramIR:
     exchanges: tuple[ExchangeIR, ...] = ()
     coupling: CouplingIR | None = None
     energies: tuple[EnergyIR, ...] = ()
+    # chaos expansions a run reports: (the averaged target, the total degree)
+    expansions: tuple[tuple[str, int], ...] = ()

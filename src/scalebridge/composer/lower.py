@@ -485,6 +485,11 @@ def lower(
         exchanges=exchanges,
         coupling=coupling,
         energies=energies,
+        expansions=tuple(sorted(
+            (model.variables[b.target].name, b.polynomial_order)
+            for b in model.bridges.values()
+            if b.over and b.polynomial_order is not None and b.target is not None
+            and b.target in model.variables)),
         model_iri=model.iri or "",
         label=model.label,
         source_sha256=source_sha256,

@@ -1129,6 +1129,7 @@ class _Builder:
             over=tuple(iri_of(m) for m in self.items(node, SB.over) or ()
                        if not isinstance(m, Literal)),
             nodes=self.integer(node, SB.quadratureNodes),
+            polynomial_order=self.integer(node, SB.polynomialOrder),
         )
 
     def coupling(self, node: Node, names: _Namer) -> Coupling | None:

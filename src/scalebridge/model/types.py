@@ -423,6 +423,7 @@ class ScaleBridge:
     # distributions, by a Gauss rule of ``nodes`` points per parameter (None: the default).
     over: tuple[IRI, ...] = ()
     nodes: int | None = None
+    polynomial_order: int | None = None  # a chaos expansion of the source over ``over``
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -154,6 +154,7 @@ class SB(DefinedNamespace):
     outputInterval: URIRef
     over: URIRef
     parameterSetting: URIRef
+    polynomialOrder: URIRef
     portOf: URIRef
     potential: URIRef
     potentialVariable: URIRef

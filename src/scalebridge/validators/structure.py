@@ -292,6 +292,12 @@ def _bridges_in_couplings(model: Model, owner: dict[IRI, set[IRI]]) -> Iterable[
 
 def _averages_over(model: Model, owner: dict[IRI, set[IRI]]) -> Iterable[Diagnostic]:
     for bridge in sorted(model.bridges.values(), key=lambda b: b.iri):
+        if bridge.polynomial_order is not None and not bridge.over:
+            yield Diagnostic.make(
+                Code.STRUCTURE_AVERAGE_OVER,
+                f"bridge <{bridge.iri}> asks for a chaos expansion (sb:polynomialOrder) but "
+                "averages over no random parameters (sb:over)",
+                subject=bridge.iri, path=str(SB.polynomialOrder))
         if not bridge.over:
             continue
 
@@ -322,6 +328,10 @@ def _averages_over(model: Model, owner: dict[IRI, set[IRI]]) -> Iterable[Diagnos
                 yield refuse(f"{name} is not a parameter of the source's submodel")
             points *= bridge.nodes or DEFAULT_NODES
 
+        order, nodes = bridge.polynomial_order, bridge.nodes or DEFAULT_NODES
+        if order is not None and nodes <= order:
+            yield refuse(f"a chaos expansion of degree {order} needs more Gauss points per "
+                         f"parameter than its degree; sb:quadratureNodes is {nodes}")
         if len(set(bridge.over)) != len(bridge.over):
             yield refuse("a parameter is listed twice")
         if points > 1_000_000:
