@@ -18,7 +18,7 @@ True
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 import numpy
 import sympy
@@ -271,19 +271,27 @@ def _reported(field: FieldProblemIR) -> bool:
     return bool(field.fluxes or field.derived_fields)
 
 
-def _flux_registry(w: _Writer, program: ProgramIR) -> None:
-    """FLUXES: {submodel: {field: fluxes function}} for the fields with flux variables."""
-    listed = [(submodel.name, field.state, f"fluxes_{index}_{position}")
+def _field_registry(w: _Writer, program: ProgramIR, registry: str, prefix: str,
+                    wanted: Callable[[FieldProblemIR], bool]) -> None:
+    """``registry = {submodel: {field: <prefix>_<tag> function}}`` for the fields ``wanted``
+    picks; nothing when it picks none."""
+    listed = [(submodel.name, field.state, f"{prefix}_{index}_{position}")
               for index, submodel in enumerate(program.submodels)
-              for position, field in enumerate(submodel.fields) if _reported(field)]
+              for position, field in enumerate(submodel.fields) if wanted(field)]
     if not listed:
         return
     w()
-    w("FLUXES = {")
+    w(f"{registry} = {{")
     for submodel_name in dict.fromkeys(s for s, _f, _n in listed):
         entries = ", ".join(f"{f!r}: {n}" for s, f, n in listed if s == submodel_name)
         w(f"{submodel_name!r}: {{{entries}}},", 1)
     w("}")
+
+
+def _flux_registry(w: _Writer, program: ProgramIR) -> None:
+    """FLUXES: {submodel: {field: fluxes function}} for the fields with flux variables or
+    derived fields."""
+    _field_registry(w, program, "FLUXES", "fluxes", _reported)
 
 
 def _faces(w: _Writer, tag: str, name: str, field: FieldProblemIR,
@@ -308,17 +316,7 @@ def _faces(w: _Writer, tag: str, name: str, field: FieldProblemIR,
 
 def _face_registry(w: _Writer, program: ProgramIR) -> None:
     """FACES: {submodel: {field: faces function}} for the fields with ports on their sides."""
-    listed = [(submodel.name, field.state, f"faces_{index}_{position}")
-              for index, submodel in enumerate(program.submodels)
-              for position, field in enumerate(submodel.fields) if field.faces]
-    if not listed:
-        return
-    w()
-    w("FACES = {")
-    for submodel_name in dict.fromkeys(s for s, _f, _n in listed):
-        entries = ", ".join(f"{f!r}: {n}" for s, f, n in listed if s == submodel_name)
-        w(f"{submodel_name!r}: {{{entries}}},", 1)
-    w("}")
+    _field_registry(w, program, "FACES", "faces", lambda field: bool(field.faces))
 
 
 def _timed_boundaries(w: _Writer, tag: str, name: str, field: FieldProblemIR,

@@ -504,19 +504,22 @@ def _condition(boundary: BoundaryIR, env: Mapping[sympy.Symbol, Value]
     return boundaries.periodic()
 
 
+def _located(field: FieldProblemIR, env: Mapping[sympy.Symbol, Value]
+             ) -> tuple[Any, NDArray[numpy.float64], dict[sympy.Symbol, Value]]:
+    """The field's grid, its x cell centres, and ``env`` with the coordinates of the cells."""
+    if len(field.grid.cells) == 2:
+        grid = grids.Grid2D(field.grid.sides[0], field.grid.sides[1], *field.grid.cells)
+        x, y = numpy.meshgrid(grid.centres_x, grid.centres_y, indexing="ij")
+        return grid, x, {**env, X: x, Y: y}
+    line = grids.Grid1D(field.grid.sides[0], field.grid.cells[0])
+    return line, line.centres, {**env, X: line.centres}
+
+
 def field_fluxes(field: FieldProblemIR, env: Mapping[sympy.Symbol, Value],
                  u: NDArray[numpy.float64], t: float = 0.0) -> dict[str, NDArray[numpy.float64]]:
     """The field's flux variables (SI, -k du/dx_i at the cell centres) for the values ``u``."""
     two = len(field.grid.cells) == 2
-    grid: Any
-    if two:
-        grid = grids.Grid2D(field.grid.sides[0], field.grid.sides[1], *field.grid.cells)
-        x, y = numpy.meshgrid(grid.centres_x, grid.centres_y, indexing="ij")
-        here = {**env, T: t, X: x, Y: y}
-    else:
-        grid = grids.Grid1D(field.grid.sides[0], field.grid.cells[0])
-        x = grid.centres
-        here = {**env, T: t, X: x}
+    grid, x, here = _located(field, {**env, T: t})
     here[sympy.Symbol(field.state, real=True)] = u
     conditions = {b.side: _condition(b, here) for b in field.boundaries}
     found = {}
@@ -557,16 +560,7 @@ def field_faces(field: FieldProblemIR, env: Mapping[sympy.Symbol, Value],
                 u: NDArray[numpy.float64], t: float = 0.0) -> dict[str, float]:
     """The values the field presents at its ports (SI): each its value on its side's faces at
     time ``t`` (s), for the cell values ``u``."""
-    two = len(field.grid.cells) == 2
-    grid: Any
-    if two:
-        grid = grids.Grid2D(field.grid.sides[0], field.grid.sides[1], *field.grid.cells)
-        x, y = numpy.meshgrid(grid.centres_x, grid.centres_y, indexing="ij")
-        here = {**env, T: t, X: x, Y: y}
-    else:
-        grid = grids.Grid1D(field.grid.sides[0], field.grid.cells[0])
-        x = grid.centres
-        here = {**env, T: t, X: x}
+    grid, x, here = _located(field, {**env, T: t})
     here[sympy.Symbol(field.state, real=True)] = u
     conditions = {b.side: _condition(b, here) for b in field.boundaries}
     k = _pointwise(field.diffusivity if field.diffusivity is not None else sympy.Integer(0),
@@ -582,15 +576,7 @@ def _field(
 ) -> NDArray[numpy.float64]:
     u = sympy.Symbol(field.state, real=True)
     two = len(field.grid.cells) == 2
-    grid: Any
-    if two:
-        grid = grids.Grid2D(field.grid.sides[0], field.grid.sides[1], *field.grid.cells)
-        x, y = numpy.meshgrid(grid.centres_x, grid.centres_y, indexing="ij")
-        here = {**env, T: 0.0, X: x, Y: y}
-    else:
-        grid = grids.Grid1D(field.grid.sides[0], field.grid.cells[0])
-        x = grid.centres
-        here = {**env, T: 0.0, X: x}
+    grid, x, here = _located(field, {**env, T: 0.0})
     shape = x.shape
     state = next(s for s in submodel.states if s.name == field.state)
     if initial is None:
