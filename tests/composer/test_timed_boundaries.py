@@ -122,3 +122,46 @@ def test_a_steady_field_takes_its_boundaries_at_the_start(tmp_path: Path) -> Non
     numpy.testing.assert_allclose(profile, T0 + Q0 * (LENGTH - x) / K, rtol=1e-10)
     numpy.testing.assert_allclose(interpret(program)["rod_model"][1]["T"][-1], profile,
                                   rtol=1e-12)
+
+
+def _scaled(text: str, factor: str) -> str:
+    """k, the capacity and the heating flux all times the same f(t)."""
+    text = text.replace(DIFFUSION, 'sb:hasTerm [ a sb:Diffusion ; sb:coefficient [ '
+                        f'sb:expression "k * ({factor})" ; sb:unit unit:W-PER-M-K ] ] .')
+    text = text.replace("sb:capacity :rho_c ;", "sb:capacity [ sb:expression "
+                        f'"rho_c * ({factor})" ; sb:unit unit:J-PER-M3-K ] ;')
+    return text.replace('"piecewise(t <= t_off, q0, 0 [W/m^2])"',
+                        f'"piecewise(t <= t_off, q0 * ({factor}), 0 [W/m^2])"')
+
+
+def test_coefficients_that_vary_in_time_are_not_frozen_at_the_start(tmp_path: Path) -> None:
+    # With k, the capacity and the flux all scaled by f(t) = 1 + t/t_off, the heat equation
+    # f C T_t = f k T_xx with -f k T_x = f q0 is the constant problem exactly: the same
+    # temperatures.  A k(t) or C(t) frozen at t = 0 would heat the rod twice as slowly at the
+    # end of the pulse; this ran on the implicit path with k frozen before.
+    original = (HERE / "timed.ttl").read_text(encoding="utf-8").split("# -- the probe")[0]
+    (tmp_path / "scaled").mkdir()
+    (tmp_path / "plain").mkdir()
+    program, module = _compose(tmp_path / "scaled", _scaled(original, "1 + t / t_off"))
+    rod = program.submodels[0]
+    assert rod.fields[0].timed_coefficients and rod.schedule.method is Method.STIFF
+    scaled = module.run()["rod_model"][1]["T"]
+    # the same problem with f = 1 to round-off, on the same (stiff) path
+    _program, reference_module = _compose(tmp_path / "plain",
+                                          _scaled(original, "1 + 1e-12 * t / t_off"))
+    reference = reference_module.run()["rod_model"][1]["T"]
+    rise = numpy.max(reference - T0)
+    assert numpy.max(numpy.abs(scaled - reference)) <= 1e-6 * rise  # 5e-10 found
+    interpreted = interpret(program)["rod_model"][1]["T"]
+    assert numpy.max(numpy.abs(interpreted - scaled)) <= 1e-6 * rise
+
+
+def test_a_velocity_that_varies_in_time_is_refused(tmp_path: Path) -> None:
+    text = (HERE / "timed.ttl").read_text(encoding="utf-8").split("# -- the probe")[0]
+    text = text.replace(DIFFUSION, DIFFUSION[:-2] + ', [ a sb:Advection ; sb:velocity [ '
+                        'sb:expression "1e-6 [m/s] * t / t_off" ; sb:unit unit:M-PER-SEC ] ] .')
+    model = tmp_path / "moving.ttl"
+    model.write_text(text, encoding="utf-8")
+    composition = compose_files([model], reasoner=False)
+    assert composition.source is None
+    assert any("varies in time" in d.message for d in composition.report)

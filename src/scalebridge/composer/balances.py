@@ -291,6 +291,10 @@ def _field_problem(
                 problems.append(unsupported("a velocity that depends on the advected field "
                                              "itself (Burgers-like) is not lowered yet",
                                              term.iri))
+            if any(T in v.free_symbols for v in velocity):
+                problems.append(unsupported("an advection velocity that varies in time is not "
+                                            "lowered yet (it would be frozen at its start)",
+                                            term.iri))
         elif term.kind is TermKind.TRANSFER:
             problems.append(unsupported("transfers into a field on a grid are not lowered "
                                          "yet", term.iri))

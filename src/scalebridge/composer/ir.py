@@ -254,6 +254,13 @@ class FieldProblemIR:
                    for e in (b.value, b.flux, b.coefficient, b.ambient) if e is not None)
 
     @property
+    def timed_coefficients(self) -> bool:
+        """True when k or the capacity varies in time (depends on t): a stiff integrator then
+        re-evaluates them at every stage, as for k(u)."""
+        k = self.diffusivity if self.diffusivity is not None else sympy.Integer(0)
+        return T in k.free_symbols or T in self.capacity.free_symbols
+
+    @property
     def nonlinear_coefficients(self) -> bool:
         """True when k or the capacity depends on the field itself (k(T), a gas's k(p) p):
         the coefficients are then re-evaluated from the state at every stage of a stiff

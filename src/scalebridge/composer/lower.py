@@ -418,9 +418,10 @@ def schedule(model: Model, submodel: Submodel, balances: Balances,
             for f in balances.fields
         )
         method = Method.IMPLICIT if implicit else Method.EXPLICIT
-        if any(f.nonlinear_coefficients for f in balances.fields):
+        if any(f.nonlinear_coefficients or f.timed_coefficients for f in balances.fields):
             # k(u): an explicit step limit taken from the initial state could be broken
-            # later, so a stiff integrator (which also controls its error) takes the run.
+            # later, so a stiff integrator (which also controls its error) takes the run;
+            # k(t) or C(t) likewise, which a factored matrix or a fixed step would freeze.
             method = Method.STIFF
         step = declared_step or grain or fastest
         if method is Method.STIFF:
