@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy
 import pytest
+import sympy
 
 from scalebridge.composer import compose_files
 from scalebridge.composer.interpret import interpret
@@ -165,3 +166,13 @@ def test_a_velocity_that_varies_in_time_is_refused(tmp_path: Path) -> None:
     composition = compose_files([model], reasoner=False)
     assert composition.source is None
     assert any("varies in time" in d.message for d in composition.report)
+
+
+def test_a_conductivity_of_space_and_time_keeps_the_face_means() -> None:
+    # resistances integrated in space are set up once; a k(y, t) must be evaluated afresh
+    from scalebridge.composer.balances import series_resistances
+    from scalebridge.composer.ir import T, Y
+
+    u = sympy.Symbol("u", real=True)
+    assert series_resistances(2 * (Y + 1), u, 2) is not None
+    assert series_resistances(2 * (Y + 1) * (1 + T), u, 2) is None

@@ -418,9 +418,9 @@ def series_resistances(k: sympy.Expr | None, u: sympy.Symbol, dimensions: int
     """Per axis, an antiderivative of 1/k along that axis (SI): each half cell's resistance
     is then a difference of it, and each face conducts as the resistances in series that k
     puts between two cell centres, exactly.  Only for a k that varies smoothly with the
-    coordinates (not with the field, and without piecewise parts, which model materials
-    meeting at a face: those keep the harmonic mean of the cell values) and whose reciprocal
-    SymPy integrates in closed form; None otherwise.
+    coordinates (not with the field or the time, and without piecewise parts, which model
+    materials meeting at a face: those keep the harmonic mean of the cell values) and whose
+    reciprocal SymPy integrates in closed form; None otherwise.
 
     >>> a = sympy.Symbol("a", real=True)
     >>> along_x, along_y = series_resistances(a * (Y + 2), sympy.Symbol("u", real=True), 2)
@@ -432,6 +432,8 @@ def series_resistances(k: sympy.Expr | None, u: sympy.Symbol, dimensions: int
     coordinates = (X, Y)[:dimensions]
     if k is None or u in k.free_symbols or not (k.free_symbols & set(coordinates)):
         return None
+    if T in k.free_symbols:
+        return None  # a k(t) is evaluated afresh at each time; resistances are set up once
     if any(k.has(f) for f in _NOT_SMOOTH) or k.atoms(sympy.Function) - k.atoms(*_PRINTABLE):
         return None
     found = []
